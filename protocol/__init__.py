@@ -1,0 +1,1 @@
+"""Parole's wire protocol: message types, their JSON Schema and shared fixtures."""

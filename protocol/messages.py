@@ -1,0 +1,260 @@
+"""Every message Parole's websockets carry, defined once.
+
+Three unions: what a visitor may send, what a counsellor may send, and what the
+server sends to either. Each frame is one JSON object whose ``type`` field names
+its struct. Decoding validates types and bounds; anything else is refused with a
+typed :class:`Error` (see ``PROTOCOL.md``). ``python -m protocol.schema`` writes
+the JSON Schema the JavaScript side and the tests use.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+
+#: Largest frame accepted, in bytes; larger frames are closed with 1009.
+MAX_FRAME_BYTES = 64 * 1024
+
+# Patterns end with (?!\n)$ because Python's `$` also matches before a final newline.
+ClientId = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+(?!\n)$")
+]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+Pseudonym = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+(?!\n)$")]
+Lang = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?(?!\n)$")
+]
+Versions = Annotated[list[int], msgspec.Meta(min_length=1, max_length=8)]
+Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
+Seq = Annotated[int, msgspec.Meta(ge=0)]
+
+Author = Literal["visitor", "counsellor", "system"]
+EventKind = Literal["opened", "message", "renamed", "ended"]
+SessionState = Literal["waiting", "talking", "ended"]
+
+
+class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True):
+    """Base of every frame."""
+
+
+# --- visitor -> server ------------------------------------------------------------------
+
+
+class Hello(Message, tag="hello"):
+    """First frame on every connection. ``resume`` and ``last_seq`` reattach a visitor."""
+
+    versions: Versions
+    lang: Lang | None = None
+    resume: Token | None = None
+    last_seq: Seq = 0
+
+
+class Join(Message, tag="join"):
+    """Join a pole's queue; ``question`` becomes the first message once a counsellor takes it."""
+
+    pole: Slug
+    pseudonym: Pseudonym | None = None
+    question: Text | None = None
+    client_id: ClientId | None = None
+
+
+class Rename(Message, tag="rename"):
+    pseudonym: Pseudonym
+
+
+class Send(Message, tag="send"):
+    """A visitor's message in their conversation. A retry reuses ``client_id``."""
+
+    client_id: ClientId
+    text: Text
+
+
+class Typing(Message, tag="typing"):
+    active: bool
+
+
+class Leave(Message, tag="leave"):
+    """Leave the queue, or end the conversation."""
+
+
+VisitorMessage = Hello | Join | Rename | Send | Typing | Leave
+
+
+# --- counsellor -> server ---------------------------------------------------------------
+
+
+class ConsoleHello(Message, tag="hello"):
+    """First frame of the console. ``last_seq`` maps conversation id to the last seq seen."""
+
+    versions: Versions
+    lang: Lang | None = None
+    last_seq: dict[str, Seq] = {}
+
+
+class Take(Message, tag="take"):
+    """Take the oldest waiting visitor of a pole."""
+
+    pole: Slug
+
+
+class ConsoleSend(Message, tag="send"):
+    conversation: Slug
+    client_id: ClientId
+    text: Text
+
+
+class ConsoleTyping(Message, tag="typing"):
+    conversation: Slug
+    active: bool
+
+
+class End(Message, tag="end"):
+    conversation: Slug
+
+
+CounsellorMessage = ConsoleHello | Take | ConsoleSend | ConsoleTyping | End
+
+
+# --- server -> clients ------------------------------------------------------------------
+
+
+class Welcome(Message, tag="welcome"):
+    """Answer to ``hello``: the version chosen."""
+
+    v: int
+    lang: str
+
+
+class Session(Message, tag="session"):
+    """The visitor's own session, after ``join``, ``rename`` or a resume.
+
+    ``token`` is sent once, when the session is created; the client keeps it in
+    sessionStorage to resume. ``conversation`` is set once a counsellor took them.
+    """
+
+    state: SessionState
+    pseudonym: str
+    pole: str
+    token: str | None = None
+    conversation: str | None = None
+
+
+class Position(Message, tag="position"):
+    """Where a waiting visitor stands: 1 means next."""
+
+    pole: str
+    position: int
+    waiting: int
+
+
+class Event(Message, tag="event"):
+    """One conversation event, numbered from 1 without gaps per conversation."""
+
+    conversation: str
+    seq: int
+    kind: EventKind
+    author: Author
+    at: int
+    text: str = ""
+    client_id: str | None = None
+    alias: str | None = None
+    pole: str | None = None
+
+
+class TypingNotice(Message, tag="typing"):
+    conversation: str
+    author: Author
+    active: bool
+
+
+class PoleInfo(msgspec.Struct, omit_defaults=True):
+    id: str
+    name: str
+    description: str = ""
+
+
+class ConversationInfo(msgspec.Struct, omit_defaults=True):
+    id: str
+    pole: str
+    pseudonym: str
+    state: Literal["active", "ended"]
+    last_seq: int
+
+
+class Console(Message, tag="console"):
+    """The counsellor's console state, sent after ``welcome``."""
+
+    alias: str
+    poles: list[PoleInfo]
+    queues: dict[str, int]
+    conversations: list[ConversationInfo]
+    capacity: int
+
+
+class Queues(Message, tag="queues"):
+    """Waiting counts per pole, pushed to counsellors when a queue changes."""
+
+    counts: dict[str, int]
+
+
+class Conversation(Message, tag="conversation"):
+    """A conversation the counsellor now holds (after ``take``, or from another tab)."""
+
+    info: ConversationInfo
+
+
+class Error(Message, tag="error"):
+    """A refused frame. ``ref`` repeats the offending ``client_id`` when there is one."""
+
+    code: str
+    message: str
+    ref: str | None = None
+
+
+ServerMessage = (
+    Welcome | Session | Position | Event | TypingNotice | Console | Queues | Conversation | Error
+)
+
+#: Error codes, each with a message in the locale catalog under ``error.<code>``.
+ERROR_CODES = (
+    "malformed",  # not a JSON object
+    "unknown_type",  # ``type`` names no message of this endpoint
+    "invalid",  # a field is missing, of the wrong type or out of bounds
+    "hello_first",  # a frame before ``hello``
+    "unsupported_version",
+    "not_allowed",  # legal frame, illegal now (e.g. ``send`` while waiting)
+    "unknown_pole",
+    "not_your_pole",
+    "queue_empty",
+    "capacity_reached",
+    "unknown_conversation",
+    "resume_failed",
+    "rate_limited",
+    "unavailable",
+    "not_found",  # a session or conversation that is gone
+    "too_big",  # a frame over MAX_FRAME_BYTES (the socket is closed with 1009)
+)
+
+
+class Close:
+    """Websocket close codes used by Parole (besides 1000, 1001, 1009, 1011)."""
+
+    POLICY = 1008  # bad origin or not authenticated (before accept: HTTP 403)
+    TOO_BIG = 1009
+    VERSION = 4002  # no common protocol version
+    REPLACED = 4009  # the same visitor session was opened elsewhere
+    SLOW = 4008  # the client did not read fast enough; resume to catch up
+
+
+visitor_decoder = msgspec.json.Decoder(VisitorMessage)
+counsellor_decoder = msgspec.json.Decoder(CounsellorMessage)
+encoder = msgspec.json.Encoder()
+
+
+def encode(message: Message) -> str:
+    return encoder.encode(message).decode()

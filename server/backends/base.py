@@ -1,0 +1,144 @@
+"""The one interface for shared state and delivery.
+
+Everything two server processes must agree on goes through here, so that the
+web layer never relies on living in a single process. Values cross this
+boundary as copies (events excepted: treat them as read-only), so changing a
+returned object changes nothing stored.
+
+``update_*`` methods apply ``change`` atomically to the stored value and store
+the result; ``change`` may run more than once (optimistic retries), so it must
+be a pure function of its argument. If it raises, nothing is stored.
+
+Every key about a visitor or a conversation has a TTL; the Cité and staff
+accounts are the only durable values.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from typing import TypeVar
+
+from protocol.messages import Event
+from server.core.conversations import Conversation
+from server.core.poles import Cite
+from server.core.staff import Desk, StaffAccount
+from server.core.visitors import VisitorSession
+
+from .fanout import Subscriber
+
+T = TypeVar("T")
+
+
+class Backend(abc.ABC):
+    # --- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Connect; raise :class:`~server.core.errors.Unavailable` if that fails."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections and background tasks."""
+
+    # --- durable configuration ---------------------------------------------------------
+    @abc.abstractmethod
+    async def get_cite(self) -> Cite | None: ...
+
+    @abc.abstractmethod
+    async def put_cite(self, cite: Cite) -> None: ...
+
+    @abc.abstractmethod
+    async def get_staff(self, login: str) -> StaffAccount | None: ...
+
+    @abc.abstractmethod
+    async def put_staff(self, account: StaffAccount) -> None: ...
+
+    # --- expiring secrets (staff web sessions, CSRF) -----------------------------------
+    @abc.abstractmethod
+    async def put_expiring(self, key: str, value: bytes, ttl: float) -> None: ...
+
+    @abc.abstractmethod
+    async def get_expiring(self, key: str, refresh_ttl: float | None = None) -> bytes | None:
+        """The value, or None; with ``refresh_ttl`` its lifetime restarts."""
+
+    @abc.abstractmethod
+    async def delete_expiring(self, key: str) -> None: ...
+
+    # --- visitors and queues -----------------------------------------------------------
+    @abc.abstractmethod
+    async def next_ticket(self) -> int:
+        """A strictly increasing arrival number, shared by all poles and processes."""
+
+    @abc.abstractmethod
+    async def add_visitor(self, session: VisitorSession, ttl: float) -> int:
+        """Store a new waiting session, index its token hash, enqueue it by ticket.
+
+        Returns its 1-based position in its pole's queue.
+        """
+
+    @abc.abstractmethod
+    async def get_visitor(self, visitor_id: str) -> VisitorSession | None: ...
+
+    @abc.abstractmethod
+    async def visitor_by_token(self, token_hash: str) -> VisitorSession | None: ...
+
+    @abc.abstractmethod
+    async def update_visitor(self, visitor_id: str, change: Callable[[VisitorSession], T]) -> T:
+        """Atomic read-change-write; raises NotFound if the session is gone."""
+
+    @abc.abstractmethod
+    async def dequeue(self, session: VisitorSession) -> bool:
+        """Remove a visitor from their pole's queue; False if they were not in it."""
+
+    @abc.abstractmethod
+    async def pop_waiting(self, pole: str) -> str | None:
+        """Atomically remove and return the oldest waiting visitor id of ``pole``."""
+
+    @abc.abstractmethod
+    async def position(self, session: VisitorSession) -> int | None:
+        """1-based position in the queue, or None if not waiting."""
+
+    @abc.abstractmethod
+    async def queue_lengths(self, poles: list[str]) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    async def expire_visitor(self, visitor_id: str, ttl: float) -> None:
+        """Shorten the session's lifetime (and its token index) to ``ttl`` seconds."""
+
+    # --- conversations -----------------------------------------------------------------
+    @abc.abstractmethod
+    async def add_conversation(self, conversation: Conversation, ttl: float) -> None: ...
+
+    @abc.abstractmethod
+    async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
+
+    @abc.abstractmethod
+    async def update_conversation(
+        self, conversation_id: str, change: Callable[[Conversation], T]
+    ) -> T: ...
+
+    @abc.abstractmethod
+    async def append_event(self, conversation_id: str, draft: Event) -> tuple[Event, bool]:
+        """Number and store ``draft``; (stored, True), or (earlier copy, False) on a retry.
+
+        A retry is a draft with the same author and ``client_id`` as a stored event.
+        """
+
+    @abc.abstractmethod
+    async def events_since(self, conversation_id: str, seq: int) -> list[Event]: ...
+
+    @abc.abstractmethod
+    async def expire_conversation(self, conversation_id: str, ttl: float) -> None:
+        """Shorten the lifetime of the conversation and its log to ``ttl`` seconds."""
+
+    # --- counsellors -------------------------------------------------------------------
+    @abc.abstractmethod
+    async def update_desk(self, login: str, change: Callable[[Desk], T]) -> T:
+        """Atomic change of a counsellor's desk, created empty when missing."""
+
+    # --- delivery ----------------------------------------------------------------------
+    @abc.abstractmethod
+    async def publish(self, channel: str, payload: bytes) -> None:
+        """Deliver ``payload`` to every subscriber of ``channel``, in any process."""
+
+    @abc.abstractmethod
+    def subscriber(self) -> Subscriber:
+        """A new inbox for one connection."""

@@ -1,0 +1,232 @@
+"""The default backend: everything in this process, nothing on disk.
+
+Values are stored encoded (msgpack), as a networked backend would store them,
+so no caller can share or mutate stored state by reference. Expired values are
+dropped lazily on access and by a sweep every second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import msgspec
+
+from protocol.messages import Event
+from server.core.conversations import Conversation, ConversationLog
+from server.core.errors import NotFound
+from server.core.poles import Cite
+from server.core.queues import PoleQueue
+from server.core.staff import Desk, StaffAccount
+from server.core.visitors import VisitorSession, VisitorState
+
+from .base import Backend
+from .fanout import Hub, Subscriber
+
+T = TypeVar("T")
+S = TypeVar("S")
+
+_encode = msgspec.msgpack.Encoder().encode
+
+
+class MemoryBackend(Backend):
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._values: dict[str, tuple[bytes, float | None]] = {}
+        self._queues: dict[str, PoleQueue] = {}
+        self._logs: dict[str, ConversationLog] = {}
+        self._ticket = 0
+        self._hub = Hub()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+
+    # --- the store ---------------------------------------------------------------------
+    def _get(self, key: str) -> bytes | None:
+        item = self._values.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= self._clock():
+            self._drop(key)
+            return None
+        return value
+
+    def _set(self, key: str, value: bytes, ttl: float | None) -> None:
+        self._values[key] = (value, None if ttl is None else self._clock() + ttl)
+
+    def _load(self, key: str, kind: type[S]) -> S | None:
+        raw = self._get(key)
+        return None if raw is None else msgspec.msgpack.decode(raw, type=kind)
+
+    def _update(self, key: str, kind: type[S], change: Callable[[S], T]) -> T:
+        value = self._load(key, kind)
+        if value is None:
+            raise NotFound(key.split(":", 1)[0])
+        result = change(value)
+        _, expires = self._values[key]
+        self._values[key] = (_encode(value), expires)
+        return result
+
+    def _expire(self, key: str, ttl: float) -> None:
+        item = self._values.get(key)
+        if item is not None:
+            self._values[key] = (item[0], self._clock() + ttl)
+
+    def _drop(self, key: str) -> None:
+        """Delete a key and whatever hangs on it (queue entry, token index, log)."""
+        raw, _ = self._values.pop(key)
+        if key.startswith("visitor:"):
+            session = msgspec.msgpack.decode(raw, type=VisitorSession)
+            queue = self._queues.get(session.pole)
+            if queue is not None:
+                queue.remove(session.ticket, session.id)
+            self._values.pop(f"token:{session.token_hash}", None)
+        elif key.startswith("conversation:"):
+            self._logs.pop(key.split(":", 1)[1], None)
+
+    def _sweep(self) -> None:
+        now = self._clock()
+        for key, (_, expires) in list(self._values.items()):
+            if expires is not None and expires <= now and key in self._values:
+                self._drop(key)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self._sweep()
+
+    def keys(self) -> list[str]:
+        """Live keys, for tests that check nothing outlives its grace period."""
+        self._sweep()
+        return sorted(self._values)
+
+    def dump(self) -> bytes:
+        """Every stored byte, for tests that look for a pseudonym or a token."""
+        self._sweep()
+        parts: list[Any] = [self._values, self._queues, self._logs]
+        return msgspec.msgpack.encode(parts)
+
+    # --- durable configuration ---------------------------------------------------------
+    async def get_cite(self) -> Cite | None:
+        return self._load("cite", Cite)
+
+    async def put_cite(self, cite: Cite) -> None:
+        self._set("cite", _encode(cite), None)
+
+    async def get_staff(self, login: str) -> StaffAccount | None:
+        return self._load(f"staff:{login}", StaffAccount)
+
+    async def put_staff(self, account: StaffAccount) -> None:
+        self._set(f"staff:{account.login}", _encode(account), None)
+
+    # --- expiring secrets --------------------------------------------------------------
+    async def put_expiring(self, key: str, value: bytes, ttl: float) -> None:
+        self._set(f"secret:{key}", value, ttl)
+
+    async def get_expiring(self, key: str, refresh_ttl: float | None = None) -> bytes | None:
+        value = self._get(f"secret:{key}")
+        if value is not None and refresh_ttl is not None:
+            self._expire(f"secret:{key}", refresh_ttl)
+        return value
+
+    async def delete_expiring(self, key: str) -> None:
+        self._values.pop(f"secret:{key}", None)
+
+    # --- visitors and queues -----------------------------------------------------------
+    async def next_ticket(self) -> int:
+        self._ticket += 1
+        return self._ticket
+
+    async def add_visitor(self, session: VisitorSession, ttl: float) -> int:
+        self._set(f"visitor:{session.id}", _encode(session), ttl)
+        self._set(f"token:{session.token_hash}", session.id.encode(), ttl)
+        queue = self._queues.setdefault(session.pole, PoleQueue())
+        return queue.push(session.ticket, session.id)
+
+    async def get_visitor(self, visitor_id: str) -> VisitorSession | None:
+        return self._load(f"visitor:{visitor_id}", VisitorSession)
+
+    async def visitor_by_token(self, token_hash: str) -> VisitorSession | None:
+        visitor_id = self._get(f"token:{token_hash}")
+        return None if visitor_id is None else await self.get_visitor(visitor_id.decode())
+
+    async def update_visitor(self, visitor_id: str, change: Callable[[VisitorSession], T]) -> T:
+        return self._update(f"visitor:{visitor_id}", VisitorSession, change)
+
+    async def dequeue(self, session: VisitorSession) -> bool:
+        queue = self._queues.get(session.pole)
+        return queue is not None and queue.remove(session.ticket, session.id)
+
+    async def pop_waiting(self, pole: str) -> str | None:
+        queue = self._queues.get(pole)
+        while queue:
+            visitor_id = queue.pop()
+            session = await self.get_visitor(visitor_id or "")
+            if session is not None and session.state is VisitorState.WAITING:
+                return visitor_id
+        return None
+
+    async def position(self, session: VisitorSession) -> int | None:
+        queue = self._queues.get(session.pole)
+        return None if queue is None else queue.position(session.ticket, session.id)
+
+    async def queue_lengths(self, poles: list[str]) -> dict[str, int]:
+        return {pole: len(self._queues.get(pole, ())) for pole in poles}
+
+    async def expire_visitor(self, visitor_id: str, ttl: float) -> None:
+        session = await self.get_visitor(visitor_id)
+        if session is not None:
+            self._expire(f"visitor:{visitor_id}", ttl)
+            self._expire(f"token:{session.token_hash}", ttl)
+
+    # --- conversations -----------------------------------------------------------------
+    async def add_conversation(self, conversation: Conversation, ttl: float) -> None:
+        self._set(f"conversation:{conversation.id}", _encode(conversation), ttl)
+        self._logs[conversation.id] = ConversationLog()
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        return self._load(f"conversation:{conversation_id}", Conversation)
+
+    async def update_conversation(
+        self, conversation_id: str, change: Callable[[Conversation], T]
+    ) -> T:
+        return self._update(f"conversation:{conversation_id}", Conversation, change)
+
+    def _log(self, conversation_id: str) -> ConversationLog:
+        if self._get(f"conversation:{conversation_id}") is None:
+            raise NotFound("conversation")
+        return self._logs[conversation_id]
+
+    async def append_event(self, conversation_id: str, draft: Event) -> tuple[Event, bool]:
+        return self._log(conversation_id).append(draft)
+
+    async def events_since(self, conversation_id: str, seq: int) -> list[Event]:
+        return list(self._log(conversation_id).since(seq))
+
+    async def expire_conversation(self, conversation_id: str, ttl: float) -> None:
+        self._expire(f"conversation:{conversation_id}", ttl)
+
+    # --- counsellors -------------------------------------------------------------------
+    async def update_desk(self, login: str, change: Callable[[Desk], T]) -> T:
+        key = f"desk:{login}"
+        if self._get(key) is None:
+            self._set(key, _encode(Desk(login=login)), None)
+        return self._update(key, Desk, change)
+
+    # --- delivery ----------------------------------------------------------------------
+    async def publish(self, channel: str, payload: bytes) -> None:
+        self._hub.deliver(channel, payload)
+
+    def subscriber(self) -> Subscriber:
+        return self._hub.subscriber()

@@ -1,0 +1,74 @@
+"""Conversations and their event logs: numbered, deduplicated, then deleted."""
+
+from __future__ import annotations
+
+import enum
+
+import msgspec
+
+from protocol.messages import Author, Event
+
+from .errors import IllegalTransition
+
+
+class ConversationState(enum.Enum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class Conversation(msgspec.Struct):
+    """A visitor and the counsellor who took them, by alias and pole only (R2)."""
+
+    id: str
+    pole: str
+    visitor: str
+    counsellor: str
+    alias: str
+    pseudonym: str
+    opened_at: float
+    state: ConversationState = ConversationState.ACTIVE
+
+    def end(self) -> None:
+        if self.state is ConversationState.ENDED:
+            raise IllegalTransition("this conversation has already ended")
+        self.state = ConversationState.ENDED
+
+    def rename_visitor(self, pseudonym: str) -> None:
+        self.pseudonym = pseudonym
+
+    def side_of(self, counsellor: str) -> bool:
+        return self.counsellor == counsellor
+
+
+class ConversationLog(msgspec.Struct):
+    """The events of one conversation, numbered 1, 2, 3... without gaps.
+
+    ``append`` is idempotent per (author, client_id): a retried message returns
+    the event stored the first time and ``False``, so it is never shown twice.
+    """
+
+    events: list[Event] = []
+    client_ids: dict[str, int] = {}
+
+    @property
+    def last_seq(self) -> int:
+        return len(self.events)
+
+    def append(self, draft: Event) -> tuple[Event, bool]:
+        """Store ``draft`` under the next seq; returns (stored event, is new)."""
+        key = _client_key(draft.author, draft.client_id)
+        if key is not None and key in self.client_ids:
+            return self.events[self.client_ids[key] - 1], False
+        event = msgspec.structs.replace(draft, seq=self.last_seq + 1)
+        self.events.append(event)
+        if key is not None:
+            self.client_ids[key] = event.seq
+        return event, True
+
+    def since(self, seq: int) -> list[Event]:
+        """Events after ``seq``, in order."""
+        return self.events[max(seq, 0) :]
+
+
+def _client_key(author: Author, client_id: str | None) -> str | None:
+    return None if client_id is None else f"{author}:{client_id}"

@@ -1,0 +1,77 @@
+"""A visitor's session: waiting in a queue, talking, or ended (R1, R3)."""
+
+from __future__ import annotations
+
+import enum
+
+import msgspec
+
+from .errors import IllegalTransition
+
+
+class VisitorState(enum.Enum):
+    WAITING = "waiting"
+    TALKING = "talking"
+    ENDED = "ended"
+
+
+class VisitorSession(msgspec.Struct):
+    """Everything the server knows of a visitor: no name, no contact, no address.
+
+    ``ticket`` orders arrivals across all poles, so a visitor moved to another
+    pole keeps their turn. ``generation`` counts attachments: the newest
+    connection owns the session and older ones are told they were replaced.
+    """
+
+    id: str
+    token_hash: str
+    pole: str
+    pseudonym: str
+    ticket: int
+    arrived_at: float
+    state: VisitorState = VisitorState.WAITING
+    question: str | None = None
+    question_client_id: str | None = None
+    conversation: str | None = None
+    generation: int = 0
+    attached: bool = False
+
+    def assign(self, conversation_id: str) -> None:
+        """A counsellor took this visitor."""
+        if self.state is not VisitorState.WAITING:
+            raise IllegalTransition(f"cannot assign a visitor who is {self.state.value}")
+        self.state = VisitorState.TALKING
+        self.conversation = conversation_id
+
+    def end(self) -> VisitorState:
+        """Leave the queue or the conversation; returns the state left."""
+        if self.state is VisitorState.ENDED:
+            raise IllegalTransition("this session has already ended")
+        previous, self.state = self.state, VisitorState.ENDED
+        return previous
+
+    def rename(self, pseudonym: str) -> None:
+        if self.state is VisitorState.ENDED:
+            raise IllegalTransition("this session has ended")
+        self.pseudonym = pseudonym
+
+    def attach(self) -> int:
+        """A connection takes the session over; returns its generation."""
+        self.generation += 1
+        self.attached = True
+        return self.generation
+
+    def detach(self, generation: int) -> bool:
+        """The connection of ``generation`` closed; False if a newer one holds it."""
+        if generation != self.generation:
+            return False
+        self.attached = False
+        return True
+
+    def abandoned(self, generation: int) -> bool:
+        """True if nobody came back since the connection of ``generation`` closed."""
+        return (
+            self.state is not VisitorState.ENDED
+            and not self.attached
+            and self.generation == generation
+        )

@@ -1,0 +1,1 @@
+"""The web adapter: Starlette routes, websocket endpoints, staff auth and settings."""

@@ -1,0 +1,85 @@
+"""The application factory: one explicit route list, one backend, one lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from protocol.messages import Close
+from server.backends import Backend, open_backend
+
+from .auth import SESSION_COOKIE, Auth, hash_password
+from .chat import Chat
+from .console_socket import ConsoleConnection
+from .i18n import Catalogs
+from .pages import Pages
+from .paths import CONSOLE, PROTOCOL, WIDGET
+from .security import SecurityHeaders, origin_allowed
+from .settings import Settings
+from .visitor_socket import VisitorConnection
+
+log = logging.getLogger("parole")
+
+
+def create_app(settings: Settings | None = None, backend: Backend | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    backend = backend or open_backend(settings.backend)
+    chat = Chat(backend, settings)
+    auth = Auth(backend, settings)
+    catalogs = Catalogs()
+    pages = Pages(chat, auth, catalogs)
+
+    async def visitor_socket(websocket: WebSocket) -> None:
+        if not origin_allowed(websocket.scope, settings):
+            await websocket.close(Close.POLICY)  # before accept: the handshake gets a 403
+            return
+        await VisitorConnection(websocket, chat, catalogs).run()
+
+    async def console_socket(websocket: WebSocket) -> None:
+        found = await auth.session(websocket.cookies.get(SESSION_COOKIE))
+        if not origin_allowed(websocket.scope, settings) or found is None:
+            await websocket.close(Close.POLICY)
+            return
+        await ConsoleConnection(websocket, chat, catalogs, account=found[1]).run()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await backend.start()
+        if settings.demo:
+            from server.demo import DEMO_LOGIN, DEMO_PASSWORD, install_demo
+
+            await install_demo(backend, hash_password(DEMO_PASSWORD))
+            log.warning("demo counsellor: login %r, password %r", DEMO_LOGIN, DEMO_PASSWORD)
+        try:
+            yield
+        finally:
+            await chat.close()
+            await backend.close()
+
+    routes = [
+        Route("/", pages.home),
+        Route("/healthz", pages.health),
+        Route("/widget.js", pages.loader),
+        Route("/demo", pages.demo),
+        Route("/chat", pages.chat_page),
+        Route("/api/cite", pages.cite),
+        Route("/console", pages.console),
+        Route("/console/login", pages.login, methods=["GET", "POST"]),
+        Route("/console/logout", pages.logout, methods=["POST"]),
+        WebSocketRoute("/ws/visitor", visitor_socket),
+        WebSocketRoute("/ws/console", console_socket),
+        Mount("/static/widget", StaticFiles(directory=WIDGET / "static")),
+        Mount("/static/console", StaticFiles(directory=CONSOLE / "static")),
+        Mount("/static/protocol", StaticFiles(directory=PROTOCOL / "js")),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
+    app.state.chat = chat
+    app.state.backend = backend
+    return app

@@ -1,0 +1,372 @@
+"""The chat operations both websocket endpoints share: core rules, backend, delivery.
+
+Every change goes through the backend and is announced on a channel, so a
+visitor and a counsellor connected to different processes see the same thing:
+
+- ``visitor:<id>``       the visitor's session changed (taken, ended, replaced);
+- ``conversation:<id>``  conversation events and typing notices;
+- ``queue:<pole>``       a pole's queue changed (positions, waiting counts);
+- ``staff:<login>``      a counsellor took a conversation (their other tabs follow).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import random
+import secrets
+import time
+from collections.abc import Callable
+
+import msgspec
+
+from protocol.messages import Conversation as ConversationMessage
+from protocol.messages import (
+    ConversationInfo,
+    Event,
+    EventKind,
+    Message,
+    Session,
+    TypingNotice,
+    encoder,
+)
+from server.backends import Backend
+from server.core.conversations import Conversation, ConversationState
+from server.core.errors import IllegalTransition, NotFound, ParoleError
+from server.core.poles import Cite
+from server.core.staff import StaffAccount
+from server.core.text import clean_pseudonym, clean_text, generate_pseudonym
+from server.core.visitors import VisitorSession, VisitorState
+
+from .settings import Settings
+
+
+class QueueChanged(msgspec.Struct, tag="_queue", tag_field="type"):
+    """Internal: a pole's queue changed; ``waiting`` is its new length."""
+
+    pole: str
+    waiting: int
+
+
+class Replaced(msgspec.Struct, tag="_replaced", tag_field="type"):
+    """Internal: a newer connection (``generation``) took the visitor session over."""
+
+    generation: int
+
+
+def visitor_channel(visitor_id: str) -> str:
+    return f"visitor:{visitor_id}"
+
+
+def conversation_channel(conversation_id: str) -> str:
+    return f"conversation:{conversation_id}"
+
+
+def queue_channel(pole: str) -> str:
+    return f"queue:{pole}"
+
+
+def staff_channel(login: str) -> str:
+    return f"staff:{login}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_id() -> str:
+    return secrets.token_hex(12)
+
+
+def session_message(session: VisitorSession, token: str | None = None) -> Session:
+    return Session(
+        state=session.state.value,
+        pseudonym=session.pseudonym,
+        pole=session.pole,
+        token=token,
+        conversation=session.conversation,
+    )
+
+
+def conversation_info(conversation: Conversation, last_seq: int) -> ConversationInfo:
+    return ConversationInfo(
+        id=conversation.id,
+        pole=conversation.pole,
+        pseudonym=conversation.pseudonym,
+        state=conversation.state.value,
+        last_seq=last_seq,
+    )
+
+
+class Chat:
+    def __init__(
+        self,
+        backend: Backend,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.SystemRandom()
+        self._timers: set[asyncio.Task[None]] = set()
+
+    async def close(self) -> None:
+        for task in list(self._timers):
+            task.cancel()
+
+    # --- shared helpers ----------------------------------------------------------------
+    async def cite(self) -> Cite:
+        cite = await self.backend.get_cite()
+        if cite is None:
+            raise ParoleError("no Cité configured", code="unavailable")
+        return cite
+
+    async def publish(self, channel: str, message: Message | msgspec.Struct) -> None:
+        await self.backend.publish(channel, encoder.encode(message))
+
+    async def announce_queue(self, pole: str) -> None:
+        waiting = (await self.backend.queue_lengths([pole]))[pole]
+        await self.publish(queue_channel(pole), QueueChanged(pole=pole, waiting=waiting))
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    async def _append(
+        self,
+        conversation_id: str,
+        kind: EventKind,
+        author: str,
+        text: str = "",
+        client_id: str | None = None,
+        **extra: str,
+    ) -> tuple[Event, bool]:
+        draft = Event(
+            conversation=conversation_id,
+            seq=0,
+            kind=kind,
+            author=author,  # type: ignore[arg-type]
+            at=self._now_ms(),
+            text=text,
+            client_id=client_id,
+            **extra,
+        )
+        event, new = await self.backend.append_event(conversation_id, draft)
+        if new:
+            await self.publish(conversation_channel(conversation_id), event)
+        return event, new
+
+    # --- visitors ----------------------------------------------------------------------
+    async def join(
+        self, pole: str, pseudonym: str | None, question: str | None, client_id: str | None
+    ) -> tuple[VisitorSession, str, int]:
+        """A new waiting session; returns it, its resume token and its position."""
+        cite = await self.cite()
+        if cite.pole(pole) is None:
+            raise ParoleError(pole, code="unknown_pole")
+        token = secrets.token_urlsafe(32)
+        session = VisitorSession(
+            id=new_id(),
+            token_hash=hash_token(token),
+            pole=pole,
+            pseudonym=clean_pseudonym(pseudonym) if pseudonym else generate_pseudonym(self.rng),
+            ticket=await self.backend.next_ticket(),
+            arrived_at=self.clock(),
+            question=clean_text(question) if question else None,
+            question_client_id=client_id,
+        )
+        session.attach()
+        position = await self.backend.add_visitor(session, self.settings.session_max_age)
+        await self.announce_queue(pole)
+        return session, token, position
+
+    async def resume(self, token: str) -> tuple[VisitorSession, int]:
+        """Reattach a session by its token; returns it and the new generation."""
+        found = await self.backend.visitor_by_token(hash_token(token))
+        if found is None:
+            raise ParoleError("unknown or expired session", code="resume_failed")
+        generation = await self.backend.update_visitor(found.id, VisitorSession.attach)
+        await self.publish(visitor_channel(found.id), Replaced(generation=generation))
+        session = await self.backend.get_visitor(found.id)
+        if session is None:
+            raise ParoleError("expired session", code="resume_failed")
+        return session, generation
+
+    async def rename(self, visitor_id: str, pseudonym: str) -> VisitorSession:
+        name = clean_pseudonym(pseudonym)
+
+        def change(session: VisitorSession) -> VisitorSession:
+            session.rename(name)
+            return session
+
+        session = await self.backend.update_visitor(visitor_id, change)
+        if session.conversation is not None:
+            await self._append(session.conversation, "renamed", "visitor", name)
+            await self.backend.update_conversation(
+                session.conversation, lambda c: c.rename_visitor(name)
+            )
+        return session
+
+    async def visitor_send(self, visitor_id: str, client_id: str, text: str) -> Event:
+        session = await self.backend.get_visitor(visitor_id)
+        if session is None or session.state is not VisitorState.TALKING:
+            raise IllegalTransition("not in a conversation")
+        assert session.conversation is not None
+        event, _ = await self._append(
+            session.conversation, "message", "visitor", clean_text(text), client_id
+        )
+        return event
+
+    async def visitor_typing(self, visitor_id: str, active: bool) -> None:
+        session = await self.backend.get_visitor(visitor_id)
+        if session is None or session.state is not VisitorState.TALKING:
+            raise IllegalTransition("not in a conversation")
+        assert session.conversation is not None
+        await self.publish_typing(session.conversation, "visitor", active)
+
+    async def publish_typing(self, conversation_id: str, author: str, active: bool) -> None:
+        notice = TypingNotice(conversation=conversation_id, author=author, active=active)  # type: ignore[arg-type]
+        await self.publish(conversation_channel(conversation_id), notice)
+
+    async def visitor_leave(self, visitor_id: str) -> VisitorSession:
+        """The visitor leaves the queue, or ends their conversation."""
+        ended = await self.backend.update_visitor(visitor_id, _end_and_copy)
+        if ended.conversation is None:
+            await self.backend.dequeue(ended)
+            await self.announce_queue(ended.pole)
+        else:
+            with contextlib.suppress(IllegalTransition):  # the counsellor ended it first
+                await self._end_conversation(ended.conversation, "visitor")
+        await self.backend.expire_visitor(visitor_id, self.settings.end_grace)
+        await self.publish(visitor_channel(visitor_id), session_message(ended))
+        return ended
+
+    def detached(self, visitor_id: str, generation: int) -> None:
+        """The connection of ``generation`` closed: end the session if nobody resumes it."""
+        task = asyncio.create_task(self._abandon_later(visitor_id, generation))
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _abandon_later(self, visitor_id: str, generation: int) -> None:
+        try:
+            left = await self.backend.update_visitor(visitor_id, lambda s: s.detach(generation))
+        except NotFound:
+            return
+        if not left:
+            return
+        await asyncio.sleep(self.settings.resume_grace)
+        session = await self.backend.get_visitor(visitor_id)
+        if session is not None and session.abandoned(generation):
+            with contextlib.suppress(IllegalTransition):  # ended meanwhile by the counsellor
+                await self.visitor_leave(visitor_id)
+
+    # --- counsellors -------------------------------------------------------------------
+    async def take(self, account: StaffAccount, pole: str) -> Conversation:
+        """Give the counsellor the oldest visitor waiting in ``pole``."""
+        cite = await self.cite()
+        if cite.pole(pole) is None:
+            raise ParoleError(pole, code="unknown_pole")
+        if not account.can_staff(pole):
+            raise ParoleError(pole, code="not_your_pole")
+        conversation_id = new_id()
+        # Reserve the desk's capacity first, so a visitor popped is never put back.
+        await self.backend.update_desk(account.login, lambda d: d.hold(conversation_id))
+        try:
+            session = await self._pop_and_assign(pole, conversation_id)
+        except BaseException:
+            await self.backend.update_desk(account.login, lambda d: d.release(conversation_id))
+            raise
+        conversation = Conversation(
+            id=conversation_id,
+            pole=pole,
+            visitor=session.id,
+            counsellor=account.login,
+            alias=account.alias,
+            pseudonym=session.pseudonym,
+            opened_at=self.clock(),
+        )
+        await self.backend.add_conversation(conversation, self.settings.session_max_age)
+        await self._append(conversation_id, "opened", "system", alias=account.alias, pole=pole)
+        if session.question:
+            await self._append(
+                conversation_id, "message", "visitor", session.question, session.question_client_id
+            )
+        await self.publish(visitor_channel(session.id), session_message(session))
+        await self.announce_queue(pole)
+        await self.publish(
+            staff_channel(account.login),
+            ConversationMessage(info=conversation_info(conversation, 0)),
+        )
+        return conversation
+
+    async def _pop_and_assign(self, pole: str, conversation_id: str) -> VisitorSession:
+        while True:
+            visitor_id = await self.backend.pop_waiting(pole)
+            if visitor_id is None:
+                await self.announce_queue(pole)
+                raise ParoleError(pole, code="queue_empty")
+            try:
+                await self.backend.update_visitor(visitor_id, lambda s: s.assign(conversation_id))
+            except (IllegalTransition, NotFound):
+                continue  # left or expired between the pop and now
+            session = await self.backend.get_visitor(visitor_id)
+            if session is not None:
+                return session
+
+    async def owned(self, account: StaffAccount, conversation_id: str) -> Conversation:
+        conversation = await self.backend.get_conversation(conversation_id)
+        if conversation is None or not conversation.side_of(account.login):
+            raise ParoleError(conversation_id, code="unknown_conversation")
+        return conversation
+
+    async def counsellor_send(
+        self, account: StaffAccount, conversation_id: str, client_id: str, text: str
+    ) -> Event:
+        conversation = await self.owned(account, conversation_id)
+        if conversation.state is not ConversationState.ACTIVE:
+            raise IllegalTransition("this conversation has ended")
+        event, _ = await self._append(
+            conversation_id, "message", "counsellor", clean_text(text), client_id
+        )
+        return event
+
+    async def counsellor_typing(
+        self, account: StaffAccount, conversation_id: str, active: bool
+    ) -> None:
+        conversation = await self.owned(account, conversation_id)
+        if conversation.state is not ConversationState.ACTIVE:
+            raise IllegalTransition("this conversation has ended")
+        await self.publish_typing(conversation_id, "counsellor", active)
+
+    async def counsellor_end(self, account: StaffAccount, conversation_id: str) -> None:
+        conversation = await self.owned(account, conversation_id)
+        await self._end_conversation(conversation_id, "counsellor")
+        try:
+            await self.backend.update_visitor(conversation.visitor, VisitorSession.end)
+        except (IllegalTransition, NotFound):
+            return
+        await self.backend.expire_visitor(conversation.visitor, self.settings.end_grace)
+        session = await self.backend.get_visitor(conversation.visitor)
+        if session is not None:
+            await self.publish(visitor_channel(session.id), session_message(session))
+
+    async def _end_conversation(self, conversation_id: str, author: str) -> None:
+        conversation = await self.backend.update_conversation(conversation_id, _end_and_return)
+        await self._append(conversation_id, "ended", author)
+        await self.backend.update_desk(
+            conversation.counsellor, lambda d: d.release(conversation_id)
+        )
+        await self.backend.expire_conversation(conversation_id, self.settings.end_grace)
+
+
+def _end_and_copy(session: VisitorSession) -> VisitorSession:
+    session.end()
+    return msgspec.structs.replace(session)
+
+
+def _end_and_return(conversation: Conversation) -> Conversation:
+    conversation.end()
+    return conversation

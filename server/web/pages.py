@@ -1,0 +1,142 @@
+"""HTTP routes: the widget's loader and chat page, the demo host page, the console."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
+
+from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Auth, same_token
+from .chat import Chat
+from .i18n import Catalogs
+from .paths import CONSOLE, WIDGET
+from .security import chat_csp, own_origin
+
+
+class Pages:
+    def __init__(self, chat: Chat, auth: Auth, catalogs: Catalogs) -> None:
+        self.chat = chat
+        self.auth = auth
+        self.catalogs = catalogs
+        self.settings = chat.settings
+        self.jinja = Environment(
+            loader=FileSystemLoader([CONSOLE / "templates", WIDGET / "templates"]),
+            autoescape=select_autoescape(default=True),
+        )
+
+    def render(
+        self, request: Request, name: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        lang = self.catalogs.negotiate(
+            request.query_params.get("lang"), request.headers.get("accept-language", "")
+        )
+        catalog = self.catalogs.catalog(lang)
+        html = self.jinja.get_template(name).render(
+            lang=lang, t=lambda key: catalog.get(key, key), catalog=catalog, **context
+        )
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    # --- public ------------------------------------------------------------------------
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse("/demo" if self.settings.demo else "/console", status_code=303)
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def loader(self, request: Request) -> Response:
+        return FileResponse(
+            WIDGET / "loader.js",
+            media_type="text/javascript",
+            headers={
+                "Cross-Origin-Resource-Policy": "cross-origin",
+                "Cache-Control": "max-age=300",
+            },
+        )
+
+    async def demo(self, request: Request) -> Response:
+        return self.render(request, "demo.html", origin=own_origin(request.scope))
+
+    async def chat_page(self, request: Request) -> Response:
+        """The page inside the widget's iframe: no cookie, framed only by allowed hosts."""
+        host = request.query_params.get("host", "")
+        allowed = {own_origin(request.scope), *self.settings.embed_origins}
+        response = self.render(
+            request,
+            "chat.html",
+            host_origin=host if host in allowed else "",
+            site=request.query_params.get("site", ""),
+        )
+        response.headers["Content-Security-Policy"] = chat_csp(self.settings)
+        return response
+
+    async def cite(self, request: Request) -> Response:
+        cite = await self.chat.backend.get_cite()
+        if cite is None:
+            return JSONResponse({"name": "", "open": False, "poles": []})
+        poles = [{"id": p.id, "name": p.name, "description": p.description} for p in cite.poles]
+        return JSONResponse({"name": cite.name, "open": True, "poles": poles})
+
+    # --- staff -------------------------------------------------------------------------
+    async def console(self, request: Request) -> Response:
+        found = await self.auth.session(request.cookies.get(SESSION_COOKIE))
+        if found is None:
+            return RedirectResponse("/console/login", status_code=303)
+        session, account = found
+        return self.render(request, "console.html", alias=account.alias, csrf=session.csrf)
+
+    async def login(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self._login_form(request)
+        form = await request.form()
+        if not same_token(str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF_COOKIE)):
+            return self._login_form(request, error="login.csrf", status=403)
+        account = await self.auth.check_password(
+            str(form.get("login", ""))[:200], str(form.get("password", ""))[:1000]
+        )
+        if account is None:
+            return self._login_form(request, error="login.failed", status=401)
+        await self.auth.close_session(request.cookies.get(SESSION_COOKIE))
+        session_id, _ = await self.auth.open_session(account)
+        response = RedirectResponse("/console", status_code=303)
+        self._cookie(response, SESSION_COOKIE, session_id, path="/")
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
+        return response
+
+    def _login_form(self, request: Request, error: str = "", status: int = 200) -> Response:
+        token = secrets.token_urlsafe(32)
+        response = self.render(request, "login.html", status=status, csrf=token, error=error)
+        self._cookie(response, LOGIN_CSRF_COOKIE, token, path="/console", max_age=3600)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        found = await self.auth.session(session_id)
+        form = await request.form()
+        if found is None or not same_token(str(form.get("csrf", "")), found[0].csrf):
+            return Response("CSRF", status_code=403)
+        await self.auth.close_session(session_id)
+        response = RedirectResponse("/console/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    def _cookie(
+        self, response: Response, name: str, value: str, path: str, max_age: int | None = None
+    ) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=path,
+            httponly=True,
+            samesite="strict",
+            secure=self.settings.secure_cookies,
+        )

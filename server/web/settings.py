@@ -1,0 +1,59 @@
+"""Runtime settings, from the command line or ``PAROLE_*`` environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    #: memory:// (one process) or redis://host:port/db
+    backend: str = "memory://"
+    #: Origins, besides Parole's own, whose pages may open Parole's websockets.
+    origins: tuple[str, ...] = ()
+    #: Host sites allowed to embed the chat widget in a frame.
+    embed_origins: tuple[str, ...] = ()
+    #: Seconds a disconnected visitor keeps their place or conversation.
+    resume_grace: float = 120.0
+    #: Seconds an ended conversation stays readable by its visitor before deletion.
+    end_grace: float = 300.0
+    #: Ceiling on the life of any visitor session, in seconds.
+    session_max_age: float = 4 * 3600.0
+    #: Staff console sessions: idle and absolute expiry, in seconds.
+    staff_idle: float = 30 * 60.0
+    staff_max_age: float = 12 * 3600.0
+    #: Conversations one counsellor may hold at once.
+    capacity: int = 3
+    #: Language of the catalog used when the visitor's cannot be served.
+    default_lang: str = "fr"
+    #: Mark cookies Secure (set it when served over HTTPS).
+    secure_cookies: bool = False
+    #: Load the demo Cité and counsellor account at start-up.
+    demo: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
+        """Defaults, then ``PAROLE_<FIELD>`` variables, then explicit overrides."""
+        values: dict[str, object] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(f"PAROLE_{field.name.upper()}")
+            if raw is None:
+                continue
+            if field.type in ("tuple[str, ...]",):
+                values[field.name] = _origins(raw)
+            elif field.type == "bool":
+                values[field.name] = raw.lower() in ("1", "true", "yes", "on")
+            elif field.type == "float":
+                values[field.name] = float(raw)
+            elif field.type == "int":
+                values[field.name] = int(raw)
+            else:
+                values[field.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,135 @@
+"""The visitor's websocket: join a queue, wait, talk, leave; resume after a drop."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from protocol.messages import (
+    Close,
+    Event,
+    Hello,
+    Join,
+    Leave,
+    Position,
+    Rename,
+    Send,
+    Session,
+    Typing,
+    TypingNotice,
+    visitor_decoder,
+)
+from server.core.errors import IllegalTransition
+from server.core.visitors import VisitorSession, VisitorState
+
+from .chat import QueueChanged, Replaced, queue_channel, session_message, visitor_channel
+from .connection import Connection
+
+
+class VisitorConnection(Connection):
+    decoder = visitor_decoder
+    role = "visitor"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session: VisitorSession | None = None
+        self.generation = 0
+        self._position_task: asyncio.Task[None] | None = None
+        self._position_dirty = False
+
+    @staticmethod
+    def is_hello(frame: Any) -> bool:
+        return isinstance(frame, Hello)
+
+    async def handle(self, frame: Any) -> None:
+        if isinstance(frame, Hello):
+            if frame.resume is not None:
+                session, generation = await self.chat.resume(frame.resume)
+                await self._bind(session, generation, token=None, last_seq=frame.last_seq)
+            return
+        if isinstance(frame, Join):
+            if self.session is not None:
+                raise IllegalTransition("already in a queue or a conversation")
+            session, token, _ = await self.chat.join(
+                frame.pole, frame.pseudonym, frame.question, frame.client_id
+            )
+            await self._bind(session, session.generation, token=token, last_seq=0)
+            return
+        session = self._require_session()
+        if isinstance(frame, Rename):
+            self.session = await self.chat.rename(session.id, frame.pseudonym)
+            self.send(session_message(self.session))
+        elif isinstance(frame, Send):
+            event = await self.chat.visitor_send(session.id, frame.client_id, frame.text)
+            await self.deliver(event)  # the echo also acknowledges a retried duplicate
+        elif isinstance(frame, Typing):
+            await self.chat.visitor_typing(session.id, frame.active)
+        elif isinstance(frame, Leave):
+            await self.chat.visitor_leave(session.id)
+
+    def _require_session(self) -> VisitorSession:
+        if self.session is None:
+            raise IllegalTransition("join a queue first")
+        return self.session
+
+    async def _bind(
+        self, session: VisitorSession, generation: int, token: str | None, last_seq: int
+    ) -> None:
+        self.session, self.generation = session, generation
+        await self.inbox.add(visitor_channel(session.id))
+        self.send(session_message(session, token))
+        if session.state is VisitorState.WAITING:
+            await self.inbox.add(queue_channel(session.pole))
+            await self._send_position()
+        if session.conversation is not None:
+            await self.follow(session.conversation, last_seq)
+
+    async def on_signal(self, signal: Any) -> None:
+        if isinstance(signal, Event):
+            await self.deliver(signal)
+        elif isinstance(signal, TypingNotice):
+            if signal.author != "visitor":
+                self.send(signal)
+        elif isinstance(signal, QueueChanged):
+            self._refresh_position()
+        elif isinstance(signal, Session):
+            await self._session_changed(signal)
+        elif isinstance(signal, Replaced) and signal.generation != self.generation:
+            self.shut(Close.REPLACED)
+
+    async def _session_changed(self, signal: Session) -> None:
+        if self.session is None:
+            return
+        self.session.state = VisitorState(signal.state)
+        self.session.conversation = signal.conversation
+        if signal.state != "waiting" and self.session is not None:
+            await self.inbox.remove(queue_channel(self.session.pole))
+        self.send(signal)
+        if signal.conversation is not None:
+            await self.follow(signal.conversation, 0)
+
+    def _refresh_position(self) -> None:
+        """Coalesce position updates: one lookup in flight, one more if changes came."""
+        self._position_dirty = True
+        if self._position_task is None or self._position_task.done():
+            self._position_task = asyncio.create_task(self._position_loop())
+
+    async def _position_loop(self) -> None:
+        while self._position_dirty:
+            self._position_dirty = False
+            await self._send_position()
+
+    async def _send_position(self) -> None:
+        if self.session is None or self.session.state is not VisitorState.WAITING:
+            return
+        backend = self.chat.backend
+        position = await backend.position(self.session)
+        waiting = (await backend.queue_lengths([self.session.pole]))[self.session.pole]
+        if position is not None:
+            self.send(Position(pole=self.session.pole, position=position, waiting=waiting))
+
+    async def on_close(self) -> None:
+        if self._position_task is not None:
+            self._position_task.cancel()
+        if self.session is not None:
+            self.chat.detached(self.session.id, self.generation)

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.core.errors import ProtocolError
+from server.core.text import PSEUDONYM_WORDS, clean_pseudonym, clean_text, generate_pseudonym
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("  Bonjour  ", "Bonjour"),
+        ("Ligne 1\nLigne 2\n\tpuce", "Ligne 1\nLigne 2\n\tpuce"),
+        ("Windows\r\nline", "Windows\nline"),
+        ("bip\x07 nul\x00 échap\x1b[31m", "bip nul échap[31m"),
+        ("zéro\u200blargeur", "zérolargeur"),
+        ("\ufeffBOM", "BOM"),
+        ("admin\u202egnp.exe", "admingnp.exe"),  # a bidi override cannot flip what follows
+        ("Привет, 你好, مرحبا 👋🏽", "Привет, 你好, مرحبا 👋🏽"),
+        ("café", "café"),  # the combining accent is kept
+    ],
+)
+def test_clean_text_drops_control_and_format_characters_but_keeps_line_breaks(
+    raw: str, clean: str
+) -> None:
+    assert clean_text(raw) == clean
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t\n", "\u3000\u00a0", "\u200b\u200d\x00", "\x7f"])
+def test_text_that_is_empty_once_cleaned_is_a_protocol_error(blank: str) -> None:
+    with pytest.raises(ProtocolError, match="empty") as caught:
+        clean_text(blank)
+    assert caught.value.code == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Loutre 42", "Loutre 42"),
+        ("  Loutre\n\n42\t", "Loutre 42"),
+        ("Loutre\u2028\u00a0 42", "Loutre 42"),
+        ("Lou\u200btre\x00 42", "Loutre 42"),
+    ],
+)
+def test_a_pseudonym_is_one_line_with_single_spaces(raw: str, clean: str) -> None:
+    assert clean_pseudonym(raw) == clean
+
+
+def test_a_forty_char_pseudonym_is_kept_whole() -> None:
+    name = "Marmotte-du-Grand-Sud Tournesol 12345678"
+    assert len(name) == 40
+    assert clean_pseudonym(name) == name
+
+
+@pytest.mark.parametrize("blank", ["", " \n\t ", "\u200b"])
+def test_a_blank_pseudonym_is_a_protocol_error(blank: str) -> None:
+    with pytest.raises(ProtocolError):
+        clean_pseudonym(blank)
+
+
+def test_a_generated_pseudonym_is_a_nature_word_and_a_two_digit_number() -> None:
+    rng = random.Random(1993)
+    for _ in range(200):
+        name = generate_pseudonym(rng)
+        word, number = name.rsplit(" ", 1)
+        assert word in PSEUDONYM_WORDS
+        assert 10 <= int(number) <= 99
+        assert clean_pseudonym(name) == name
+        assert len(name) <= 40
+
+
+def test_generated_pseudonyms_depend_only_on_the_random_source() -> None:
+    one, other = random.Random(7), random.Random(7)
+    assert [generate_pseudonym(one) for _ in range(5)] == [
+        generate_pseudonym(other) for _ in range(5)
+    ]
+
+
+def _is_dropped(ch: str) -> bool:
+    return ch not in "\n\t" and unicodedata.category(ch).startswith("C")
+
+
+@given(st.text())
+def test_cleaned_text_has_no_control_char_no_outer_space_and_is_stable(raw: str) -> None:
+    try:
+        cleaned = clean_text(raw)
+    except ProtocolError:
+        assert all(_is_dropped(ch) or ch.isspace() for ch in raw)
+        return
+    assert not any(_is_dropped(ch) for ch in cleaned)
+    assert cleaned == cleaned.strip()
+    assert clean_text(cleaned) == cleaned
+
+
+@given(st.text())
+def test_a_cleaned_pseudonym_never_has_a_break_or_a_double_space(raw: str) -> None:
+    try:
+        cleaned = clean_pseudonym(raw)
+    except ProtocolError:
+        return
+    assert re.fullmatch(r"\S+( \S+)*", cleaned)
+    assert not any(_is_dropped(ch) for ch in cleaned)
+    assert clean_pseudonym(cleaned) == cleaned
+
+
+def test_joiners_stay_in_messages_but_not_in_pseudonyms() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    persian = "می\u200cخواهم"
+    assert clean_text(f"{family} {persian}") == f"{family} {persian}"
+    assert clean_pseudonym("Lou\u200ctre\u200d 42") == "Loutre 42"

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import pytest
+
+from server.core.errors import IllegalTransition
+from server.core.visitors import VisitorSession, VisitorState
+from tests.unit.helpers import roundtrip
+
+
+def session() -> VisitorSession:
+    return VisitorSession(
+        id="v1", token_hash="h", pole="emploi", pseudonym="Loutre 42", ticket=7, arrived_at=100.0
+    )
+
+
+def test_a_new_session_waits_detached_and_without_a_conversation() -> None:
+    s = session()
+    assert (s.state, s.conversation, s.generation, s.attached) == (
+        VisitorState.WAITING,
+        None,
+        0,
+        False,
+    )
+
+
+def test_a_waiting_visitor_assigned_to_a_conversation_is_talking() -> None:
+    s = session()
+    s.assign("c1")
+    assert s.state is VisitorState.TALKING
+    assert s.conversation == "c1"
+
+
+def test_a_talking_visitor_cannot_be_assigned_again() -> None:
+    s = session()
+    s.assign("c1")
+    with pytest.raises(IllegalTransition, match="talking") as caught:
+        s.assign("c2")
+    assert caught.value.code == "not_allowed"
+    assert s.conversation == "c1"
+
+
+def test_an_ended_visitor_cannot_be_assigned() -> None:
+    s = session()
+    s.end()
+    with pytest.raises(IllegalTransition, match="ended"):
+        s.assign("c1")
+    assert s.conversation is None
+
+
+def test_ending_returns_the_state_left() -> None:
+    waiting, talking = session(), session()
+    talking.assign("c1")
+    assert waiting.end() is VisitorState.WAITING
+    assert talking.end() is VisitorState.TALKING
+    assert waiting.state is talking.state is VisitorState.ENDED
+
+
+def test_a_session_cannot_end_twice() -> None:
+    s = session()
+    s.end()
+    with pytest.raises(IllegalTransition) as caught:
+        s.end()
+    assert caught.value.code == "not_allowed"
+
+
+def test_a_visitor_may_rename_while_waiting_or_talking() -> None:
+    s = session()
+    s.rename("Héron 12")
+    assert s.pseudonym == "Héron 12"
+    s.assign("c1")
+    s.rename("Saule 30")
+    assert s.pseudonym == "Saule 30"
+
+
+def test_an_ended_session_cannot_be_renamed() -> None:
+    s = session()
+    s.end()
+    with pytest.raises(IllegalTransition):
+        s.rename("Héron 12")
+    assert s.pseudonym == "Loutre 42"
+
+
+def test_each_attachment_gets_the_next_generation() -> None:
+    s = session()
+    assert [s.attach(), s.attach(), s.attach()] == [1, 2, 3]
+    assert s.attached
+
+
+def test_the_current_connection_closing_detaches_the_session() -> None:
+    s = session()
+    generation = s.attach()
+    assert s.detach(generation)
+    assert not s.attached
+
+
+def test_a_replaced_connection_closing_leaves_the_newer_one_attached() -> None:
+    s = session()
+    old = s.attach()
+    s.attach()
+    assert not s.detach(old)
+    assert s.attached
+
+
+def test_a_session_is_abandoned_when_nobody_came_back_after_its_connection_closed() -> None:
+    s = session()
+    generation = s.attach()
+    assert not s.abandoned(generation)  # still attached
+    s.detach(generation)
+    assert s.abandoned(generation)
+
+
+def test_a_session_taken_over_by_a_newer_connection_is_not_abandoned() -> None:
+    s = session()
+    old = s.attach()
+    s.detach(old)
+    new = s.attach()
+    s.detach(new)
+    assert not s.abandoned(old)
+    assert s.abandoned(new)
+
+
+def test_an_ended_session_is_never_abandoned() -> None:
+    s = session()
+    generation = s.attach()
+    s.detach(generation)
+    s.end()
+    assert not s.abandoned(generation)
+
+
+def test_a_session_survives_the_msgpack_round_trip() -> None:
+    s = session()
+    s.question, s.question_client_id = "Comment faire un CV ?", "q-1"
+    s.assign("c1")
+    s.attach()
+    back = roundtrip(s)
+    assert back == s
+    assert back.state is VisitorState.TALKING

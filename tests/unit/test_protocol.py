@@ -1,0 +1,63 @@
+"""The protocol definitions, their exported schema and the shared fixtures agree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import msgspec
+import pytest
+
+from protocol import schema
+from protocol.messages import ServerMessage, counsellor_decoder, visitor_decoder
+from server.core.errors import ProtocolError
+from server.web.frames import decode
+
+FIXTURES = json.loads(
+    (Path(__file__).parents[2] / "protocol" / "fixtures" / "frames.json").read_text()
+)
+DECODERS = {"visitor": visitor_decoder, "console": counsellor_decoder}
+FRAME_SCHEMA = {"visitor": "VisitorFrame", "console": "CounsellorFrame"}
+SCHEMA = json.loads(schema.SCHEMA_PATH.read_text())
+
+
+def validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator({**SCHEMA, "$ref": f"#/$defs/{name}"})
+
+
+def test_the_committed_schema_is_current() -> None:
+    assert schema.SCHEMA_PATH.read_text() == schema.render(), "run: python -m protocol.schema"
+
+
+@pytest.mark.parametrize("endpoint", ["visitor", "console"])
+def test_accepted_fixtures_decode_and_match_the_schema(endpoint: str) -> None:
+    for frame in FIXTURES[endpoint]["accept"]:
+        message = decode(DECODERS[endpoint], json.dumps(frame))
+        assert message.__struct_config__.tag == frame["type"]
+        validator(FRAME_SCHEMA[endpoint]).validate(frame)
+
+
+@pytest.mark.parametrize("endpoint", ["visitor", "console"])
+def test_refused_fixtures_get_their_error_code(endpoint: str) -> None:
+    for case in FIXTURES[endpoint]["refuse"]:
+        raw = case.get("raw") or json.dumps(case["frame"])
+        with pytest.raises(ProtocolError) as caught:
+            decode(DECODERS[endpoint], raw)
+        assert caught.value.code == case["code"], raw
+        if "frame" in case:
+            assert not validator(FRAME_SCHEMA[endpoint]).is_valid(case["frame"]), raw
+
+
+def test_server_fixtures_decode_and_match_the_schema() -> None:
+    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(ServerMessage)
+    for frame in FIXTURES["server"]:
+        decoder.decode(json.dumps(frame))
+        validator("ServerFrame").validate(frame)
+
+
+def test_an_oversized_frame_is_refused_before_parsing() -> None:
+    with pytest.raises(ProtocolError) as caught:
+        decode(visitor_decoder, '{"type":"leave"}' + " " * 70_000)
+    assert caught.value.code == "too_big"
