@@ -46,7 +46,6 @@ from .i18n import Catalogs
 log = logging.getLogger("parole.ws")
 
 OUTBOX_SIZE = 512
-HELLO_TIMEOUT = 10.0
 
 Signal = ServerMessage | QueueChanged | Replaced
 signal_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(Signal)
@@ -92,8 +91,17 @@ class Connection(abc.ABC):
                 await self.ws.close(self._close_code)
 
     async def _read(self) -> None:
+        hello_by = asyncio.get_running_loop().time() + self.chat.settings.hello_timeout
         while True:
-            message = await self.ws.receive()
+            try:
+                if self.greeted:
+                    message = await self.ws.receive()
+                else:  # a socket that never says hello is not kept open
+                    left = hello_by - asyncio.get_running_loop().time()
+                    message = await asyncio.wait_for(self.ws.receive(), max(left, 0.0))
+            except TimeoutError:
+                self.shut(Close.POLICY)
+                return
             if message["type"] == "websocket.disconnect":
                 return
             text = message.get("text")

@@ -28,6 +28,8 @@ class Settings:
     #: Staff console sessions: idle and absolute expiry, in seconds.
     staff_idle: float = 30 * 60.0
     staff_max_age: float = 12 * 3600.0
+    #: Seconds a new websocket has to send ``hello`` before it is closed.
+    hello_timeout: float = 10.0
     #: Conversations one counsellor may hold at once.
     capacity: int = 3
     #: Language of the catalog used when the visitor's cannot be served.

@@ -148,3 +148,10 @@ async def test_the_server_survived_it_all(server: RunningServer) -> None:
     await test_actions_out_of_turn_are_refused(server)
     assert httpx.get(f"{server.url}/healthz").status_code == 200
     assert "Traceback" not in server.logs()
+
+
+async def test_a_socket_that_never_says_hello_is_closed(server: RunningServer) -> None:
+    silent = await Client.open(server.ws("/ws/visitor"))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await silent.expect("never", timeout=10)  # the test server allows 2 s
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008

@@ -1,0 +1,132 @@
+"""Pages, staff sign-in, security headers, and what the server never keeps or sets."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.clients import counsellor, csrf, login, visitor
+from tests.servers import RunningServer
+
+
+def test_visitor_facing_responses_set_no_cookie(server: RunningServer) -> None:
+    for path in ("/demo", "/widget.js", "/chat?site=paris", "/api/cite", "/healthz"):
+        response = httpx.get(server.url + path)
+        assert response.status_code == 200, path
+        assert "set-cookie" not in response.headers, path
+
+
+def test_the_cite_lists_the_five_demo_poles(server: RunningServer) -> None:
+    cite = httpx.get(f"{server.url}/api/cite").json()
+    assert [p["name"] for p in cite["poles"]] == [
+        "Choisir son orientation",
+        "Trouver un emploi",
+        "Trouver une formation",
+        "Changer sa vie professionnelle",
+        "Créer son activité",
+    ]
+    assert "institution" not in str(cite).lower()
+
+
+def test_the_console_forbids_framing_and_the_chat_allows_only_its_hosts(
+    server: RunningServer,
+) -> None:
+    console = httpx.get(f"{server.url}/console/login").headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in console and "script-src 'self'" in console
+    chat = httpx.get(f"{server.url}/chat").headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in chat and "*" not in chat
+
+
+def test_the_demo_page_embeds_the_widget_with_one_script_tag(server: RunningServer) -> None:
+    page = httpx.get(f"{server.url}/demo").text
+    assert page.count("<script") == 1 and f'src="{server.url}/widget.js"' in page
+    assert 'data-site="paris"' in page
+
+
+def test_the_console_needs_a_signed_in_counsellor(server: RunningServer) -> None:
+    response = httpx.get(f"{server.url}/console")
+    assert response.status_code == 303 and response.headers["location"] == "/console/login"
+
+
+def test_signing_in_sets_a_strict_http_only_cookie_with_a_new_id_each_time(
+    server: RunningServer,
+) -> None:
+    with httpx.Client(base_url=server.url) as http:
+        form = http.get("/console/login")
+        fields = {"login": "camille", "password": "demo-parole", "csrf": csrf(form.text)}
+        signed_in = http.post("/console/login", data=fields)
+        assert signed_in.status_code == 303
+        cookie = signed_in.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+        first = http.cookies["parole_staff"]
+        assert http.get("/console").status_code == 200
+
+        form = http.get("/console/login")
+        http.post("/console/login", data={**fields, "csrf": csrf(form.text)})
+        assert http.cookies["parole_staff"] != first
+    # The replaced session no longer opens the console.
+    stale = httpx.get(f"{server.url}/console", cookies={"parole_staff": first})
+    assert stale.status_code == 303
+
+
+def test_a_wrong_password_and_an_unknown_login_get_the_same_answer(server: RunningServer) -> None:
+    answers = []
+    for user, password in (("camille", "wrong"), ("nobody", "demo-parole")):
+        with httpx.Client(base_url=server.url) as http:
+            form = http.get("/console/login")
+            answer = http.post(
+                "/console/login",
+                data={"login": user, "password": password, "csrf": csrf(form.text)},
+            )
+            assert answer.status_code == 401 and "parole_staff" not in http.cookies
+            answers.append(answer.text.replace(csrf(answer.text), ""))
+    assert answers[0] == answers[1]
+
+
+def test_sign_in_without_the_csrf_token_is_refused(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.url) as http:
+        http.get("/console/login")
+        refused = http.post("/console/login", data={"login": "camille", "password": "demo-parole"})
+        assert refused.status_code == 403 and "parole_staff" not in http.cookies
+    # A token from another browser's form does not match this browser's cookie.
+    with httpx.Client(base_url=server.url) as other:
+        token = csrf(other.get("/console/login").text)
+    with httpx.Client(base_url=server.url) as http:
+        http.get("/console/login")
+        forged = {"login": "camille", "password": "demo-parole", "csrf": token}
+        assert http.post("/console/login", data=forged).status_code == 403
+
+
+def test_sign_out_needs_the_session_csrf_token(server: RunningServer) -> None:
+    cookie = login(server)
+    session = dict([cookie.split("=", 1)])
+    with httpx.Client(base_url=server.url, cookies=session) as http:
+        assert http.post("/console/logout", data={"csrf": "guess"}).status_code == 403
+        assert http.get("/console").status_code == 200
+        token = csrf(http.get("/console").text)
+        assert http.post("/console/logout", data={"csrf": token}).status_code == 303
+        assert httpx.get(f"{server.url}/console", cookies=session).status_code == 303
+
+
+async def test_logs_hold_no_text_no_pseudonym_no_token_no_address(server: RunningServer) -> None:
+    guest, session = await visitor(
+        server, "emploi", pseudonym="Pseudo Secret", question="Q-secrète"
+    )
+    desk, _ = await counsellor(server)
+    await desk.send({"type": "take", "pole": "emploi"})
+    conversation = (await desk.expect("conversation"))["info"]["id"]
+    await guest.send({"type": "send", "client_id": "s", "text": "texte-confidentiel"})
+    await desk.expect("event", client_id="s")
+    await guest.send("{broken")
+    await guest.expect("error")
+    await desk.send({"type": "end", "conversation": conversation})
+    await guest.expect("session", state="ended")
+    await guest.close()
+    await desk.close()
+    logs = server.logs()
+    assert "WebSocket" in logs  # the lines are there, only without what they must not hold
+    for secret in ("Pseudo Secret", "Q-secrète", "texte-confidentiel", session["token"]):
+        assert secret not in logs, secret
+    # The only address in the logs is the server's own; no client's.
+    assert set(re.findall(r"127\.0\.0\.1:(\d+)", logs)) == {str(server.port)}
