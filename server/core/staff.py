@@ -49,10 +49,15 @@ class Desk(msgspec.Struct):
         """A console connected; ``capacity`` is the Cité's current setting."""
         self.consoles += 1
         self.capacity = capacity
-        return msgspec.structs.replace(self, conversations=list(self.conversations))
+        return self.snapshot()
 
-    def close_console(self) -> None:
+    def close_console(self) -> Desk:
         self.consoles = max(self.consoles - 1, 0)
+        return self.snapshot()
+
+    def snapshot(self) -> Desk:
+        """A copy, for reading through an atomic update."""
+        return msgspec.structs.replace(self, conversations=list(self.conversations))
 
     def check_can_take(self) -> None:
         """Raise unless this counsellor may take one more visitor now."""

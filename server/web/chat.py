@@ -18,6 +18,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable
+from functools import partial
 
 import msgspec
 
@@ -35,7 +36,7 @@ from server.backends import Backend
 from server.core.conversations import Conversation, ConversationState
 from server.core.errors import IllegalTransition, NotFound, ParoleError
 from server.core.poles import Cite
-from server.core.staff import StaffAccount
+from server.core.staff import Desk, StaffAccount
 from server.core.text import clean_pseudonym, clean_text, generate_pseudonym
 from server.core.visitors import VisitorSession, VisitorState
 
@@ -343,7 +344,32 @@ class Chat:
 
     async def counsellor_end(self, account: StaffAccount, conversation_id: str) -> None:
         conversation = await self.owned(account, conversation_id)
-        await self._end_conversation(conversation_id, "counsellor")
+        await self._end_for_visitor(conversation, "counsellor")
+
+    def console_closed(self, login: str) -> None:
+        """A counsellor's last console closed: end their conversations if they don't return."""
+        task = asyncio.create_task(self._release_later(login))
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _release_later(self, login: str) -> None:
+        await asyncio.sleep(self.settings.resume_grace)
+        desk = await self.backend.update_desk(login, Desk.snapshot)
+        if desk.consoles > 0:
+            return
+        for conversation_id in desk.conversations:
+            conversation = await self.backend.get_conversation(conversation_id)
+            if conversation is None:
+                await self.backend.update_desk(
+                    login, partial(Desk.release, conversation=conversation_id)
+                )
+            elif conversation.state is ConversationState.ACTIVE:
+                with contextlib.suppress(IllegalTransition):
+                    await self._end_for_visitor(conversation, "system")
+
+    async def _end_for_visitor(self, conversation: Conversation, author: str) -> None:
+        """End a conversation from the counsellor's side and tell the visitor."""
+        await self._end_conversation(conversation.id, author)
         try:
             await self.backend.update_visitor(conversation.visitor, VisitorSession.end)
         except (IllegalTransition, NotFound):

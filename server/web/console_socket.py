@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from protocol.messages import (
@@ -66,7 +67,8 @@ class ConsoleConnection(Connection):
         for conversation_id in desk.conversations:
             conversation = await backend.get_conversation(conversation_id)
             if conversation is None:  # expired: forget it
-                await backend.update_desk(self.account.login, _releaser(conversation_id))
+                release = partial(Desk.release, conversation=conversation_id)
+                await backend.update_desk(self.account.login, release)
                 continue
             events = await backend.events_since(conversation_id, 0)
             infos.append(conversation_info(conversation, len(events)))
@@ -111,12 +113,6 @@ class ConsoleConnection(Connection):
 
     async def on_close(self) -> None:
         if self._desk_open:
-            await self.chat.backend.update_desk(self.account.login, _close_console)
-
-
-def _close_console(desk: Desk) -> None:
-    desk.close_console()
-
-
-def _releaser(conversation_id: str) -> Any:
-    return lambda desk: desk.release(conversation_id)
+            desk = await self.chat.backend.update_desk(self.account.login, Desk.close_console)
+            if desk.consoles == 0 and desk.conversations:
+                self.chat.console_closed(self.account.login)

@@ -254,3 +254,34 @@ async def test_an_ended_conversation_cannot_be_resumed_after_the_grace(
     assert (await late.expect("error"))["code"] == "resume_failed"
     _, state = await counsellor(server)
     assert state["conversations"] == []
+
+
+async def test_a_counsellor_who_does_not_come_back_ends_their_conversations(
+    server: RunningServer,
+) -> None:
+    guest, _ = await visitor(server, "emploi")
+    desk, _ = await counsellor(server)
+    await desk.send({"type": "take", "pole": "emploi"})
+    await desk.expect("conversation")
+    await guest.expect("session", state="talking")
+    await desk.close()
+    # The server runs with a 2 s grace; the visitor is not left talking to nobody.
+    ended = await guest.expect("event", kind="ended", timeout=10)
+    assert ended["author"] == "system"
+    await guest.expect("session", state="ended")
+
+
+async def test_a_counsellor_who_reloads_the_console_keeps_their_conversations(
+    server: RunningServer,
+) -> None:
+    guest, _ = await visitor(server, "emploi", question="Toujours là ?")
+    desk, _ = await counsellor(server)
+    await desk.send({"type": "take", "pole": "emploi"})
+    conversation = (await desk.expect("conversation"))["info"]["id"]
+    await desk.close()
+    again, state = await counsellor(server)
+    assert [c["id"] for c in state["conversations"]] == [conversation]
+    assert [(await again.expect("event"))["seq"] for _ in range(2)] == [1, 2]
+    await asyncio.sleep(3)  # past the grace: the conversation is still going
+    await guest.send({"type": "send", "client_id": "v", "text": "oui"})
+    assert (await again.expect("event", seq=3))["text"] == "oui"
