@@ -5,12 +5,18 @@ web layer never relies on living in a single process. Values cross this
 boundary as copies (events excepted: treat them as read-only), so changing a
 returned object changes nothing stored.
 
-``update_*`` methods apply ``change`` atomically to the stored value and store
-the result; ``change`` may run more than once (optimistic retries), so it must
-be a pure function of its argument. If it raises, nothing is stored.
+``update_*`` methods load the stored value, let ``change`` edit it in place, and
+store the edited value atomically; they return what ``change`` returns. On
+contention ``change`` may run again on a fresh copy, so it must depend on its
+argument only. If it raises, nothing is stored and the error propagates.
 
-Every key about a visitor or a conversation has a TTL; the Cité and staff
-accounts are the only durable values.
+Every key about a visitor or a conversation has a TTL, and an expired visitor
+never counts in a queue, a position or a length. The Cité, staff accounts and
+counsellors' desks (presence, capacity, conversation ids — nothing about a
+visitor) are the only durable values.
+
+Delivery: once ``await subscriber.add(channel)`` returns, every later
+``publish`` on that channel reaches the subscriber.
 """
 
 from __future__ import annotations
@@ -101,11 +107,12 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def expire_visitor(self, visitor_id: str, ttl: float) -> None:
-        """Shorten the session's lifetime (and its token index) to ``ttl`` seconds."""
+        """Set the remaining lifetime of the session and its token index to ``ttl`` s."""
 
     # --- conversations -----------------------------------------------------------------
     @abc.abstractmethod
-    async def add_conversation(self, conversation: Conversation, ttl: float) -> None: ...
+    async def add_conversation(self, conversation: Conversation, ttl: float) -> None:
+        """Store a new conversation (its id is fresh) with an empty log."""
 
     @abc.abstractmethod
     async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
@@ -120,14 +127,16 @@ class Backend(abc.ABC):
         """Number and store ``draft``; (stored, True), or (earlier copy, False) on a retry.
 
         A retry is a draft with the same author and ``client_id`` as a stored event.
+        Raises NotFound if the conversation is gone (expired or never added).
         """
 
     @abc.abstractmethod
-    async def events_since(self, conversation_id: str, seq: int) -> list[Event]: ...
+    async def events_since(self, conversation_id: str, seq: int) -> list[Event]:
+        """Events after ``seq`` in order; raises NotFound if the conversation is gone."""
 
     @abc.abstractmethod
     async def expire_conversation(self, conversation_id: str, ttl: float) -> None:
-        """Shorten the lifetime of the conversation and its log to ``ttl`` seconds."""
+        """Set the remaining lifetime of the conversation and its log to ``ttl`` seconds."""
 
     # --- counsellors -------------------------------------------------------------------
     @abc.abstractmethod

@@ -1,14 +1,17 @@
 """The default backend: everything in this process, nothing on disk.
 
 Values are stored encoded (msgpack), as a networked backend would store them,
-so no caller can share or mutate stored state by reference. Expired values are
-dropped lazily on access and by a sweep every second.
+so no caller can share or mutate stored state by reference. Expiry times also go
+into a heap: every operation first drops what is due (cheaply: only the keys
+whose time has come), so an expired visitor never counts in a queue, and a task
+does the same every second when nobody calls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -36,6 +39,7 @@ class MemoryBackend(Backend):
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._values: dict[str, tuple[bytes, float | None]] = {}
+        self._expiries: list[tuple[float, str]] = []  # heap; stale entries are skipped
         self._queues: dict[str, PoleQueue] = {}
         self._logs: dict[str, ConversationLog] = {}
         self._ticket = 0
@@ -53,17 +57,15 @@ class MemoryBackend(Backend):
 
     # --- the store ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes | None:
+        self._reap()
         item = self._values.get(key)
-        if item is None:
-            return None
-        value, expires = item
-        if expires is not None and expires <= self._clock():
-            self._drop(key)
-            return None
-        return value
+        return None if item is None else item[0]
 
     def _set(self, key: str, value: bytes, ttl: float | None) -> None:
-        self._values[key] = (value, None if ttl is None else self._clock() + ttl)
+        expires = None if ttl is None else self._clock() + ttl
+        self._values[key] = (value, expires)
+        if expires is not None:
+            heapq.heappush(self._expiries, (expires, key))
 
     def _load(self, key: str, kind: type[S]) -> S | None:
         raw = self._get(key)
@@ -81,7 +83,7 @@ class MemoryBackend(Backend):
     def _expire(self, key: str, ttl: float) -> None:
         item = self._values.get(key)
         if item is not None:
-            self._values[key] = (item[0], self._clock() + ttl)
+            self._set(key, item[0], ttl)
 
     def _drop(self, key: str) -> None:
         """Delete a key and whatever hangs on it (queue entry, token index, log)."""
@@ -95,25 +97,28 @@ class MemoryBackend(Backend):
         elif key.startswith("conversation:"):
             self._logs.pop(key.split(":", 1)[1], None)
 
-    def _sweep(self) -> None:
+    def _reap(self) -> None:
+        """Drop every key whose time has come."""
         now = self._clock()
-        for key, (_, expires) in list(self._values.items()):
-            if expires is not None and expires <= now and key in self._values:
+        while self._expiries and self._expiries[0][0] <= now:
+            due, key = heapq.heappop(self._expiries)
+            item = self._values.get(key)
+            if item is not None and item[1] == due:  # else renewed or already gone
                 self._drop(key)
 
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            self._sweep()
+            self._reap()
 
     def keys(self) -> list[str]:
         """Live keys, for tests that check nothing outlives its grace period."""
-        self._sweep()
+        self._reap()
         return sorted(self._values)
 
     def dump(self) -> bytes:
         """Every stored byte, for tests that look for a pseudonym or a token."""
-        self._sweep()
+        self._reap()
         parts: list[Any] = [self._values, self._queues, self._logs]
         return msgspec.msgpack.encode(parts)
 
@@ -149,6 +154,7 @@ class MemoryBackend(Backend):
         return self._ticket
 
     async def add_visitor(self, session: VisitorSession, ttl: float) -> int:
+        self._reap()
         self._set(f"visitor:{session.id}", _encode(session), ttl)
         self._set(f"token:{session.token_hash}", session.id.encode(), ttl)
         queue = self._queues.setdefault(session.pole, PoleQueue())
@@ -165,6 +171,7 @@ class MemoryBackend(Backend):
         return self._update(f"visitor:{visitor_id}", VisitorSession, change)
 
     async def dequeue(self, session: VisitorSession) -> bool:
+        self._reap()
         queue = self._queues.get(session.pole)
         return queue is not None and queue.remove(session.ticket, session.id)
 
@@ -178,10 +185,12 @@ class MemoryBackend(Backend):
         return None
 
     async def position(self, session: VisitorSession) -> int | None:
+        self._reap()
         queue = self._queues.get(session.pole)
         return None if queue is None else queue.position(session.ticket, session.id)
 
     async def queue_lengths(self, poles: list[str]) -> dict[str, int]:
+        self._reap()
         return {pole: len(self._queues.get(pole, ())) for pole in poles}
 
     async def expire_visitor(self, visitor_id: str, ttl: float) -> None:

@@ -1,0 +1,1090 @@
+"""The contract every backend keeps, checked through the public interface only.
+
+The same tests run over every backend listed in ``conftest.BACKENDS``. They never
+touch a backend's internals and never inject a clock: lifetimes are real and short
+(``SHORT`` seconds) and the tests sleep past them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Awaitable, Callable
+
+import msgspec
+import pytest
+
+from protocol.messages import Author, Event, EventKind
+from server.backends import Backend, Subscriber
+from server.core.conversations import Conversation, ConversationState
+from server.core.errors import CapacityReached, IllegalTransition, NotFound
+from server.core.poles import Cite, Pole
+from server.core.staff import Desk, Role, StaffAccount
+from server.core.visitors import VisitorSession, VisitorState
+from tests.contract.conftest import Leftovers
+
+#: A lifetime that outlives every test.
+LONG = 60.0
+#: A lifetime the tests wait out.
+SHORT = 0.2
+#: Sleeping this long is enough for a ``SHORT`` lifetime to have passed.
+PAST_SHORT = 0.35
+#: How long to wait before concluding that nothing more will be delivered.
+QUIET = 0.15
+
+
+# --- building values ----------------------------------------------------------------------
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def a_cite(name: str = "Cité des métiers de Paris") -> Cite:
+    return Cite(
+        name=name,
+        poles=(
+            Pole(id="emploi", name="Trouver un emploi"),
+            Pole(id="orientation", name="Choisir son orientation"),
+            Pole(id="formation", name="Trouver une formation", description="Financer, choisir"),
+        ),
+    )
+
+
+def an_account(login: str = "marie") -> StaffAccount:
+    return StaffAccount(
+        login=login,
+        alias="Marie",
+        password_hash="$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+        role=Role.COUNSELLOR,
+        poles=["emploi", "formation"],
+    )
+
+
+def a_session(
+    pole: str = "emploi",
+    ticket: int = 1,
+    *,
+    pseudonym: str | None = None,
+    question: str | None = None,
+) -> VisitorSession:
+    return VisitorSession(
+        id=unique("v"),
+        token_hash=unique("tokenhash"),
+        pole=pole,
+        pseudonym=pseudonym or unique("Loutre"),
+        ticket=ticket,
+        arrived_at=1000.0,
+        question=question,
+    )
+
+
+async def waiting(
+    backend: Backend,
+    pole: str = "emploi",
+    *,
+    ttl: float = LONG,
+    pseudonym: str | None = None,
+    question: str | None = None,
+) -> VisitorSession:
+    """A new visitor, with the next ticket, added to ``pole``'s queue."""
+    ticket = await backend.next_ticket()
+    session = a_session(pole, ticket, pseudonym=pseudonym, question=question)
+    await backend.add_visitor(session, ttl)
+    return session
+
+
+def a_conversation(visitor: str = "v1", pseudonym: str = "Loutre 42") -> Conversation:
+    return Conversation(
+        id=unique("c"),
+        pole="emploi",
+        visitor=visitor,
+        counsellor="marie",
+        alias="Marie",
+        pseudonym=pseudonym,
+        opened_at=1000.0,
+    )
+
+
+async def opened(backend: Backend, *, ttl: float = LONG) -> Conversation:
+    conversation = a_conversation()
+    await backend.add_conversation(conversation, ttl)
+    return conversation
+
+
+def a_draft(
+    conversation_id: str,
+    text: str = "Bonjour",
+    *,
+    author: Author = "visitor",
+    client_id: str | None = None,
+    kind: EventKind = "message",
+) -> Event:
+    return Event(
+        conversation=conversation_id,
+        seq=0,
+        kind=kind,
+        author=author,
+        at=1_000_000,
+        text=text,
+        client_id=client_id,
+    )
+
+
+def seqs(events: list[Event]) -> list[int]:
+    return [event.seq for event in events]
+
+
+async def received(subscriber: Subscriber) -> tuple[str, bytes] | None:
+    """The next item of ``subscriber``, failing the test if nothing comes."""
+    return await asyncio.wait_for(subscriber.get(), timeout=2.0)
+
+
+async def assert_nothing_more(*subscribers: Subscriber) -> None:
+    """Wait ``QUIET`` seconds: none of ``subscribers`` receives anything more."""
+    results = await asyncio.gather(
+        *(asyncio.wait_for(subscriber.get(), timeout=QUIET) for subscriber in subscribers),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, TimeoutError) for result in results), results
+
+
+# --- durable configuration ------------------------------------------------------------------
+
+
+async def test_there_is_no_cite_until_one_is_put(backend: Backend) -> None:
+    assert await backend.get_cite() is None
+
+
+async def test_the_cite_round_trips_and_a_new_one_replaces_it(backend: Backend) -> None:
+    await backend.put_cite(a_cite())
+    assert await backend.get_cite() == a_cite()
+
+    renamed = a_cite("Cité des métiers du Val-de-Marne")
+    await backend.put_cite(renamed)
+    assert await backend.get_cite() == renamed
+
+
+async def test_a_staff_account_round_trips_by_login(backend: Backend) -> None:
+    await backend.put_staff(an_account("marie"))
+    await backend.put_staff(an_account("paul"))
+
+    assert await backend.get_staff("marie") == an_account("marie")
+    assert await backend.get_staff("paul") == an_account("paul")
+    assert await backend.get_staff("nobody") is None
+
+
+async def test_putting_a_staff_account_again_replaces_it(backend: Backend) -> None:
+    await backend.put_staff(an_account())
+    disabled = msgspec.structs.replace(an_account(), disabled=True, poles=["orientation"])
+    await backend.put_staff(disabled)
+
+    assert await backend.get_staff("marie") == disabled
+
+
+async def test_the_cite_and_staff_accounts_outlive_the_visitors_ttls(backend: Backend) -> None:
+    await backend.put_cite(a_cite())
+    await backend.put_staff(an_account())
+    visitor = await waiting(backend, ttl=SHORT)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_visitor(visitor.id) is None  # expiry did happen meanwhile
+    assert await backend.get_cite() == a_cite()
+    assert await backend.get_staff("marie") == an_account()
+
+
+async def test_expiring_secret_keys_are_a_namespace_of_their_own(backend: Backend) -> None:
+    await backend.put_cite(a_cite())
+    await backend.put_staff(an_account())
+    visitor = await waiting(backend)
+    for key in ["cite", "staff:marie", f"visitor:{visitor.id}", f"token:{visitor.token_hash}"]:
+        await backend.put_expiring(key, b"secret", SHORT)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_cite() == a_cite()
+    assert await backend.get_staff("marie") == an_account()
+    assert await backend.get_visitor(visitor.id) == visitor
+    assert await backend.visitor_by_token(visitor.token_hash) == visitor
+
+
+# --- values cross the boundary as copies ------------------------------------------------------
+
+
+async def test_mutating_a_returned_or_put_staff_account_changes_nothing_stored(
+    backend: Backend,
+) -> None:
+    account = an_account()
+    await backend.put_staff(account)
+    account.poles.append("orientation")
+    account.alias = "Changed after put"
+
+    returned = await backend.get_staff("marie")
+    assert returned is not None
+    returned.poles.clear()
+    returned.disabled = True
+
+    assert await backend.get_staff("marie") == an_account()
+
+
+async def test_mutating_a_returned_or_added_session_changes_nothing_stored(
+    backend: Backend,
+) -> None:
+    session = a_session(ticket=await backend.next_ticket())
+    original = msgspec.structs.replace(session)
+    await backend.add_visitor(session, LONG)
+    session.pseudonym = "changed after add"
+
+    reads: list[Callable[[], Awaitable[VisitorSession | None]]] = [
+        lambda: backend.get_visitor(session.id),
+        lambda: backend.visitor_by_token(session.token_hash),
+        lambda: backend.update_visitor(session.id, lambda s: s),
+    ]
+    for read in reads:
+        returned = await read()
+        assert returned is not None
+        returned.pseudonym = "changed after read"
+        returned.state = VisitorState.ENDED
+        assert await backend.get_visitor(session.id) == original
+
+    assert await backend.position(original) == 1
+
+
+async def test_mutating_a_returned_or_added_conversation_changes_nothing_stored(
+    backend: Backend,
+) -> None:
+    conversation = a_conversation()
+    original = msgspec.structs.replace(conversation)
+    await backend.add_conversation(conversation, LONG)
+    conversation.pseudonym = "changed after add"
+
+    reads: list[Callable[[], Awaitable[Conversation | None]]] = [
+        lambda: backend.get_conversation(original.id),
+        lambda: backend.update_conversation(original.id, lambda c: c),
+    ]
+    for read in reads:
+        returned = await read()
+        assert returned is not None
+        returned.pseudonym = "changed after read"
+        returned.state = ConversationState.ENDED
+        assert await backend.get_conversation(original.id) == original
+
+
+async def test_mutating_a_returned_desk_changes_nothing_stored(backend: Backend) -> None:
+    desk = await backend.update_desk("marie", lambda d: d)
+    desk.conversations.append("c-sneaked-in")
+    desk.consoles = 7
+
+    assert await backend.update_desk("marie", lambda d: d) == Desk(login="marie")
+
+
+# --- expiring secrets ---------------------------------------------------------------------------
+
+
+async def test_an_expiring_secret_is_returned_until_its_ttl_passes(backend: Backend) -> None:
+    await backend.put_expiring("csrf:abc", b"\x00secret\xff", SHORT)
+    assert await backend.get_expiring("csrf:abc") == b"\x00secret\xff"
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_expiring("csrf:abc") is None
+
+
+async def test_an_unknown_secret_is_none(backend: Backend) -> None:
+    assert await backend.get_expiring("never-put") is None
+    assert await backend.get_expiring("never-put", refresh_ttl=LONG) is None
+
+
+async def test_reading_a_secret_with_refresh_ttl_restarts_its_life(backend: Backend) -> None:
+    await backend.put_expiring("session:abc", b"marie", 0.3)
+    await asyncio.sleep(0.2)
+    assert await backend.get_expiring("session:abc", refresh_ttl=0.6) == b"marie"
+
+    await asyncio.sleep(0.3)  # past the first lifetime, within the refreshed one
+    assert await backend.get_expiring("session:abc") == b"marie"
+
+    await asyncio.sleep(0.45)  # past the refreshed lifetime
+    assert await backend.get_expiring("session:abc") is None
+
+
+async def test_reading_a_secret_without_refresh_ttl_does_not_extend_it(backend: Backend) -> None:
+    await backend.put_expiring("session:abc", b"marie", 0.3)
+    await asyncio.sleep(0.15)
+    assert await backend.get_expiring("session:abc") == b"marie"
+
+    await asyncio.sleep(0.3)
+
+    assert await backend.get_expiring("session:abc") is None
+
+
+async def test_putting_a_secret_again_replaces_its_value_and_lifetime(backend: Backend) -> None:
+    await backend.put_expiring("session:abc", b"first", SHORT)
+    await backend.put_expiring("session:abc", b"second", LONG)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_expiring("session:abc") == b"second"
+
+
+async def test_a_deleted_secret_is_gone_and_deleting_twice_is_harmless(backend: Backend) -> None:
+    await backend.put_expiring("session:abc", b"marie", LONG)
+    await backend.put_expiring("session:def", b"paul", LONG)
+
+    await backend.delete_expiring("session:abc")
+    await backend.delete_expiring("session:abc")
+    await backend.delete_expiring("never-put")
+
+    assert await backend.get_expiring("session:abc") is None
+    assert await backend.get_expiring("session:def") == b"paul"
+
+
+# --- tickets --------------------------------------------------------------------------------------
+
+
+async def test_tickets_strictly_increase(backend: Backend) -> None:
+    tickets = [await backend.next_ticket() for _ in range(20)]
+    assert all(earlier < later for earlier, later in itertools.pairwise(tickets))
+
+
+async def test_tickets_taken_concurrently_are_all_distinct_and_later_ones_larger(
+    backend: Backend,
+) -> None:
+    before = await backend.next_ticket()
+    tickets = await asyncio.gather(*(backend.next_ticket() for _ in range(200)))
+    after = await backend.next_ticket()
+
+    assert len(set(tickets)) == 200
+    assert before < min(tickets)
+    assert max(tickets) < after
+
+
+# --- adding and finding visitors ---------------------------------------------------------------
+
+
+async def test_add_visitor_returns_positions_in_ticket_order_even_when_added_out_of_order(
+    backend: Backend,
+) -> None:
+    for number, order in enumerate(itertools.permutations(range(4))):
+        pole = f"pole-{number}"
+        tickets = [await backend.next_ticket() for _ in range(4)]
+        sessions = [a_session(pole, ticket) for ticket in tickets]
+        added: list[int] = []
+        for index in order:
+            expected = 1 + sum(1 for other in added if tickets[other] < tickets[index])
+            assert await backend.add_visitor(sessions[index], LONG) == expected, order
+            added.append(index)
+
+        assert [await backend.position(s) for s in sessions] == [1, 2, 3, 4], order
+        assert [await backend.pop_waiting(pole) for _ in sessions] == [s.id for s in sessions]
+
+
+async def test_each_pole_numbers_its_own_queue_from_one(backend: Backend) -> None:
+    positions = []
+    for pole in ["emploi", "formation", "emploi", "orientation", "formation", "emploi"]:
+        session = a_session(pole, await backend.next_ticket())
+        positions.append(await backend.add_visitor(session, LONG))
+
+    assert positions == [1, 1, 2, 1, 2, 3]
+
+
+async def test_a_visitor_is_found_by_id_and_by_token_hash(backend: Backend) -> None:
+    visitor = await waiting(backend, question="Comment devenir soudeur ?")
+    other = await waiting(backend)
+
+    assert await backend.get_visitor(visitor.id) == visitor
+    assert await backend.visitor_by_token(visitor.token_hash) == visitor
+    assert await backend.visitor_by_token(other.token_hash) == other
+    assert await backend.get_visitor("v-unknown") is None
+    assert await backend.visitor_by_token("tokenhash-unknown") is None
+
+
+# --- update_visitor ----------------------------------------------------------------------------
+
+
+async def test_update_visitor_applies_the_change_and_returns_its_result(backend: Backend) -> None:
+    visitor = await waiting(backend)
+
+    generation = await backend.update_visitor(visitor.id, VisitorSession.attach)
+    assert generation == 1
+    await backend.update_visitor(visitor.id, lambda s: s.assign("c-1"))
+
+    stored = await backend.get_visitor(visitor.id)
+    assert stored is not None
+    assert (stored.generation, stored.attached) == (1, True)
+    assert (stored.state, stored.conversation) == (VisitorState.TALKING, "c-1")
+    assert await backend.visitor_by_token(visitor.token_hash) == stored
+
+
+async def test_update_visitor_stores_nothing_when_the_change_raises(backend: Backend) -> None:
+    visitor = await waiting(backend)
+    await backend.update_visitor(visitor.id, VisitorSession.end)
+    ended = await backend.get_visitor(visitor.id)
+
+    def rename_then_refuse(session: VisitorSession) -> None:
+        session.pseudonym = "Half-done change"
+        session.attach()
+        session.end()  # already ended: IllegalTransition
+
+    with pytest.raises(IllegalTransition):
+        await backend.update_visitor(visitor.id, rename_then_refuse)
+    with pytest.raises(IllegalTransition):
+        await backend.update_visitor(visitor.id, lambda s: s.assign("c-1"))
+
+    assert ended is not None
+    assert ended.state is VisitorState.ENDED
+    assert await backend.get_visitor(visitor.id) == ended
+
+
+async def test_update_visitor_raises_not_found_for_an_unknown_or_expired_visitor(
+    backend: Backend,
+) -> None:
+    visitor = await waiting(backend, ttl=SHORT)
+    calls: list[VisitorSession] = []
+
+    with pytest.raises(NotFound):
+        await backend.update_visitor("v-unknown", calls.append)
+    await asyncio.sleep(PAST_SHORT)
+    with pytest.raises(NotFound):
+        await backend.update_visitor(visitor.id, calls.append)
+
+    assert calls == []
+    assert await backend.get_visitor(visitor.id) is None
+
+
+async def test_update_visitor_keeps_the_sessions_lifetime(backend: Backend) -> None:
+    visitor = await waiting(backend, ttl=SHORT)
+    await backend.update_visitor(visitor.id, VisitorSession.attach)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_visitor(visitor.id) is None
+    assert await backend.visitor_by_token(visitor.token_hash) is None
+
+
+# --- queues ---------------------------------------------------------------------------------------
+
+
+async def test_dequeue_is_true_once_then_false(backend: Backend) -> None:
+    visitor = await waiting(backend)
+    behind = await waiting(backend)
+
+    assert await backend.dequeue(visitor) is True
+    assert await backend.dequeue(visitor) is False
+
+    assert await backend.position(visitor) is None
+    assert await backend.position(behind) == 1
+    assert await backend.queue_lengths(["emploi"]) == {"emploi": 1}
+    assert await backend.get_visitor(visitor.id) == visitor  # leaving the queue keeps the session
+
+
+async def test_dequeue_of_a_visitor_never_queued_is_false(backend: Backend) -> None:
+    assert await backend.dequeue(a_session("nowhere", 12345)) is False
+
+
+async def test_pop_waiting_is_fifo_per_pole_and_poles_are_independent(backend: Backend) -> None:
+    arrivals = ["emploi", "formation", "emploi", "emploi", "formation"]
+    visitors = [await waiting(backend, pole) for pole in arrivals]
+
+    assert await backend.pop_waiting("emploi") == visitors[0].id
+    assert await backend.pop_waiting("formation") == visitors[1].id
+    assert await backend.pop_waiting("formation") == visitors[4].id
+    assert await backend.pop_waiting("formation") is None
+    assert await backend.pop_waiting("emploi") == visitors[2].id
+    assert await backend.pop_waiting("emploi") == visitors[3].id
+    assert await backend.pop_waiting("emploi") is None
+
+
+async def test_pop_waiting_returns_none_for_an_empty_or_unknown_pole(backend: Backend) -> None:
+    assert await backend.pop_waiting("emploi") is None
+    visitor = await waiting(backend, "emploi")
+    assert await backend.pop_waiting("orientation") is None
+    assert await backend.pop_waiting("emploi") == visitor.id
+    assert await backend.pop_waiting("emploi") is None
+
+
+async def test_pop_waiting_skips_visitors_who_are_no_longer_waiting(backend: Backend) -> None:
+    left = await waiting(backend)
+    taken_elsewhere = await waiting(backend)
+    still_waiting = await waiting(backend)
+    await backend.update_visitor(left.id, VisitorSession.end)
+    await backend.update_visitor(taken_elsewhere.id, lambda s: s.assign("c-1"))
+
+    assert await backend.pop_waiting("emploi") == still_waiting.id
+    assert await backend.pop_waiting("emploi") is None
+
+
+async def test_pop_waiting_skips_expired_visitors(backend: Backend) -> None:
+    expired = await waiting(backend, ttl=SHORT)
+    alive = await waiting(backend)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.pop_waiting("emploi") == alive.id
+    assert await backend.pop_waiting("emploi") is None
+    assert await backend.get_visitor(expired.id) is None
+
+
+async def test_concurrent_pops_hand_out_each_waiting_visitor_exactly_once(
+    backend: Backend,
+) -> None:
+    visitors = [await waiting(backend) for _ in range(40)]
+
+    popped = await asyncio.gather(*(backend.pop_waiting("emploi") for _ in range(50)))
+
+    handed_out = [visitor_id for visitor_id in popped if visitor_id is not None]
+    assert sorted(handed_out) == sorted(v.id for v in visitors)
+    assert popped.count(None) == 10
+    assert await backend.queue_lengths(["emploi"]) == {"emploi": 0}
+
+
+async def test_concurrent_pops_on_two_poles_never_mix_them(backend: Backend) -> None:
+    emploi = {(await waiting(backend, "emploi")).id for _ in range(15)}
+    formation = {(await waiting(backend, "formation")).id for _ in range(15)}
+
+    popped = await asyncio.gather(
+        *(backend.pop_waiting(pole) for pole in ["emploi", "formation"] * 20)
+    )
+
+    assert set(popped[0::2]) - {None} == emploi
+    assert set(popped[1::2]) - {None} == formation
+
+
+async def test_positions_and_queue_lengths_follow_pops_and_removals(backend: Backend) -> None:
+    visitors = [await waiting(backend) for _ in range(5)]
+    other_pole = await waiting(backend, "formation")
+    assert [await backend.position(v) for v in visitors] == [1, 2, 3, 4, 5]
+
+    assert await backend.pop_waiting("emploi") == visitors[0].id
+    assert await backend.dequeue(visitors[2]) is True
+
+    assert [await backend.position(v) for v in visitors] == [None, 1, None, 2, 3]
+    assert await backend.position(other_pole) == 1
+    assert await backend.queue_lengths(["emploi", "formation", "orientation"]) == {
+        "emploi": 3,
+        "formation": 1,
+        "orientation": 0,
+    }
+    assert await backend.queue_lengths([]) == {}
+
+
+# --- expiry of visitors -------------------------------------------------------------------------
+
+
+async def test_expire_visitor_shortens_the_life_of_the_session_and_its_token_index(
+    backend: Backend,
+) -> None:
+    visitor = await waiting(backend, ttl=LONG)
+    bystander = await waiting(backend, ttl=LONG)
+
+    await backend.expire_visitor(visitor.id, SHORT)
+    assert await backend.get_visitor(visitor.id) == visitor  # not yet
+    assert await backend.visitor_by_token(visitor.token_hash) == visitor
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_visitor(visitor.id) is None
+    assert await backend.visitor_by_token(visitor.token_hash) is None
+    with pytest.raises(NotFound):
+        await backend.update_visitor(visitor.id, VisitorSession.attach)
+    assert await backend.get_visitor(bystander.id) == bystander
+
+
+async def test_a_session_added_with_a_short_ttl_expires_with_its_token_index(
+    backend: Backend,
+) -> None:
+    visitor = await waiting(backend, ttl=SHORT)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_visitor(visitor.id) is None
+    assert await backend.visitor_by_token(visitor.token_hash) is None
+
+
+async def test_expiring_an_unknown_visitor_is_harmless(backend: Backend) -> None:
+    await backend.expire_visitor("v-unknown", SHORT)
+    assert await backend.get_visitor("v-unknown") is None
+
+
+async def test_an_expired_waiting_visitor_vanishes_from_queue_lengths_and_positions(
+    backend: Backend,
+) -> None:
+    expired = await waiting(backend)
+    behind = await waiting(backend)
+    await backend.expire_visitor(expired.id, SHORT)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.queue_lengths(["emploi"]) == {"emploi": 1}
+    assert await backend.position(expired) is None
+    assert await backend.position(behind) == 1
+
+
+# --- conversations ------------------------------------------------------------------------------
+
+
+async def test_a_conversation_round_trips_and_unknown_ones_are_none(backend: Backend) -> None:
+    conversation = await opened(backend)
+
+    assert await backend.get_conversation(conversation.id) == conversation
+    assert await backend.get_conversation("c-unknown") is None
+    assert await backend.events_since(conversation.id, 0) == []
+
+
+async def test_update_conversation_applies_the_change_and_returns_its_result(
+    backend: Backend,
+) -> None:
+    conversation = await opened(backend)
+
+    def rename_and_count(c: Conversation) -> int:
+        c.rename_visitor("Héron")
+        return len(c.pseudonym)
+
+    def end_and_tell(c: Conversation) -> ConversationState:
+        c.end()
+        return c.state
+
+    assert await backend.update_conversation(conversation.id, rename_and_count) == 5
+    assert await backend.update_conversation(conversation.id, end_and_tell) is (
+        ConversationState.ENDED
+    )
+    assert await backend.get_conversation(conversation.id) == msgspec.structs.replace(
+        conversation, pseudonym="Héron", state=ConversationState.ENDED
+    )
+
+
+async def test_update_conversation_stores_nothing_when_the_change_raises(
+    backend: Backend,
+) -> None:
+    conversation = await opened(backend)
+    await backend.update_conversation(conversation.id, Conversation.end)
+    ended = await backend.get_conversation(conversation.id)
+
+    def rename_then_refuse(c: Conversation) -> None:
+        c.rename_visitor("Half-done change")
+        c.end()  # already ended: IllegalTransition
+
+    with pytest.raises(IllegalTransition):
+        await backend.update_conversation(conversation.id, rename_then_refuse)
+
+    assert await backend.get_conversation(conversation.id) == ended
+
+
+async def test_update_conversation_raises_not_found_when_missing(backend: Backend) -> None:
+    calls: list[Conversation] = []
+    with pytest.raises(NotFound):
+        await backend.update_conversation("c-unknown", calls.append)
+    assert calls == []
+
+
+async def test_update_conversation_keeps_the_conversations_lifetime(backend: Backend) -> None:
+    conversation = await opened(backend, ttl=SHORT)
+    await backend.update_conversation(conversation.id, lambda c: c.rename_visitor("Héron"))
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_conversation(conversation.id) is None
+
+
+async def test_append_event_numbers_events_from_one_without_gaps(backend: Backend) -> None:
+    conversation = await opened(backend)
+    stored = []
+    for number in range(1, 21):
+        draft = msgspec.structs.replace(a_draft(conversation.id, f"message {number}"), seq=99)
+        event, new = await backend.append_event(conversation.id, draft)
+        assert new is True
+        assert event == msgspec.structs.replace(draft, seq=number)
+        stored.append(event)
+
+    assert await backend.events_since(conversation.id, 0) == stored
+
+
+async def test_concurrent_appends_get_distinct_gapless_numbers(backend: Backend) -> None:
+    conversation = await opened(backend)
+
+    results = await asyncio.gather(
+        *(
+            backend.append_event(
+                conversation.id, a_draft(conversation.id, f"m{n}", client_id=f"m{n}")
+            )
+            for n in range(50)
+        )
+    )
+
+    assert sorted(event.seq for event, _ in results) == list(range(1, 51))
+    assert all(new for _, new in results)
+    events = await backend.events_since(conversation.id, 0)
+    assert seqs(events) == list(range(1, 51))
+    assert sorted(event.text for event in events) == sorted(f"m{n}" for n in range(50))
+
+
+async def test_a_retried_draft_returns_the_first_copy_and_false(backend: Backend) -> None:
+    conversation = await opened(backend)
+    first, new = await backend.append_event(
+        conversation.id, a_draft(conversation.id, "Bonjour", client_id="m1")
+    )
+    assert new is True
+
+    again, new = await backend.append_event(
+        conversation.id, a_draft(conversation.id, "Bonjour (edited)", client_id="m1")
+    )
+
+    assert new is False
+    assert again == first
+    assert again.text == "Bonjour"
+    assert await backend.events_since(conversation.id, 0) == [first]
+
+
+async def test_retries_are_recognised_per_author_and_only_with_a_client_id(
+    backend: Backend,
+) -> None:
+    conversation = await opened(backend)
+    cid = conversation.id
+    outcomes = [
+        await backend.append_event(cid, a_draft(cid, "a", author="visitor", client_id="m1")),
+        await backend.append_event(cid, a_draft(cid, "b", author="counsellor", client_id="m1")),
+        await backend.append_event(cid, a_draft(cid, "c", author="system")),
+        await backend.append_event(cid, a_draft(cid, "c", author="system")),
+        await backend.append_event(cid, a_draft(cid, "d", author="counsellor", client_id="m1")),
+    ]
+
+    assert [(event.seq, new) for event, new in outcomes] == [
+        (1, True),
+        (2, True),
+        (3, True),
+        (4, True),
+        (2, False),
+    ]
+    assert [e.text for e in await backend.events_since(cid, 0)] == ["a", "b", "c", "c"]
+
+
+async def test_retries_are_recognised_per_conversation(backend: Backend) -> None:
+    one = await opened(backend)
+    two = await opened(backend)
+
+    _, first_new = await backend.append_event(one.id, a_draft(one.id, "x", client_id="m1"))
+    event, second_new = await backend.append_event(two.id, a_draft(two.id, "x", client_id="m1"))
+
+    assert (first_new, second_new) == (True, True)
+    assert (event.conversation, event.seq) == (two.id, 1)
+
+
+async def test_concurrent_retries_of_one_draft_store_it_once(backend: Backend) -> None:
+    conversation = await opened(backend)
+    draft = a_draft(conversation.id, "Bonjour", client_id="m1")
+
+    results = await asyncio.gather(
+        *(backend.append_event(conversation.id, draft) for _ in range(10))
+    )
+
+    assert [new for _, new in results].count(True) == 1
+    assert {event.seq for event, _ in results} == {1}
+    assert seqs(await backend.events_since(conversation.id, 0)) == [1]
+
+
+async def test_events_since_returns_only_the_events_after_seq(backend: Backend) -> None:
+    conversation = await opened(backend)
+    for number in range(5):
+        await backend.append_event(conversation.id, a_draft(conversation.id, f"m{number}"))
+
+    assert seqs(await backend.events_since(conversation.id, 0)) == [1, 2, 3, 4, 5]
+    assert seqs(await backend.events_since(conversation.id, 1)) == [2, 3, 4, 5]
+    assert seqs(await backend.events_since(conversation.id, 3)) == [4, 5]
+    assert seqs(await backend.events_since(conversation.id, 5)) == []
+    assert seqs(await backend.events_since(conversation.id, 50)) == []
+
+
+async def test_the_log_of_an_unknown_conversation_raises_not_found(backend: Backend) -> None:
+    with pytest.raises(NotFound):
+        await backend.events_since("c-unknown", 0)
+    with pytest.raises(NotFound):
+        await backend.append_event("c-unknown", a_draft("c-unknown"))
+
+
+async def test_expire_conversation_removes_the_conversation_and_its_log(backend: Backend) -> None:
+    conversation = await opened(backend)
+    bystander = await opened(backend)
+    await backend.append_event(conversation.id, a_draft(conversation.id, "Bonjour"))
+    await backend.append_event(bystander.id, a_draft(bystander.id, "Bonjour"))
+
+    await backend.expire_conversation(conversation.id, SHORT)
+    assert await backend.get_conversation(conversation.id) == conversation  # not yet
+    assert seqs(await backend.events_since(conversation.id, 0)) == [1]
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_conversation(conversation.id) is None
+    with pytest.raises(NotFound):
+        await backend.events_since(conversation.id, 0)
+    with pytest.raises(NotFound):
+        await backend.append_event(conversation.id, a_draft(conversation.id, "too late"))
+    with pytest.raises(NotFound):
+        await backend.update_conversation(conversation.id, Conversation.end)
+    assert await backend.get_conversation(bystander.id) == bystander
+    assert seqs(await backend.events_since(bystander.id, 0)) == [1]
+
+
+async def test_a_conversation_added_with_a_short_ttl_expires_with_its_log(
+    backend: Backend,
+) -> None:
+    conversation = await opened(backend, ttl=SHORT)
+    await backend.append_event(conversation.id, a_draft(conversation.id, "Bonjour"))
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_conversation(conversation.id) is None
+    with pytest.raises(NotFound):
+        await backend.events_since(conversation.id, 0)
+
+
+async def test_events_appended_after_expire_conversation_go_with_it(
+    backend: Backend, leftovers: Leftovers
+) -> None:
+    conversation = await opened(backend)  # no event yet: its log may not exist so far
+    await backend.expire_conversation(conversation.id, SHORT)
+    late = unique("late-goodbye").encode()
+    await backend.append_event(conversation.id, a_draft(conversation.id, late.decode()))
+    assert await leftovers(backend, late)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert not await leftovers(backend, late)
+
+
+# --- desks --------------------------------------------------------------------------------------
+
+
+async def test_update_desk_starts_from_an_empty_desk(backend: Backend) -> None:
+    seen = await backend.update_desk("marie", lambda d: msgspec.structs.replace(d))
+
+    assert seen == Desk(login="marie")
+    assert seen.conversations == []
+    assert seen.consoles == 0
+
+
+async def test_update_desk_applies_the_change_per_login_and_returns_its_result(
+    backend: Backend,
+) -> None:
+    opened_view = await backend.update_desk("marie", lambda d: d.open_console(2))
+    await backend.update_desk("marie", lambda d: d.hold("c-1"))
+    await backend.update_desk("marie", lambda d: d.hold("c-2"))
+
+    assert opened_view == Desk(login="marie", capacity=2, consoles=1)
+    marie = await backend.update_desk("marie", lambda d: d)
+    assert marie == Desk(login="marie", capacity=2, consoles=1, conversations=["c-1", "c-2"])
+    assert await backend.update_desk("paul", lambda d: d) == Desk(login="paul")
+
+
+async def test_update_desk_stores_nothing_when_the_change_raises(backend: Backend) -> None:
+    await backend.update_desk("marie", lambda d: d.open_console(1))
+    await backend.update_desk("marie", lambda d: d.hold("c-1"))
+
+    def release_then_take_two(desk: Desk) -> None:
+        desk.release("c-1")
+        desk.hold("c-2")
+        desk.hold("c-3")  # over capacity: CapacityReached
+
+    with pytest.raises(CapacityReached):
+        await backend.update_desk("marie", release_then_take_two)
+
+    assert await backend.update_desk("marie", lambda d: d) == Desk(
+        login="marie", capacity=1, consoles=1, conversations=["c-1"]
+    )
+
+
+# --- publish / subscribe ---------------------------------------------------------------------
+
+
+async def test_a_subscriber_gets_only_its_channels_in_publish_order(backend: Backend) -> None:
+    only_a = backend.subscriber()
+    a_and_b = backend.subscriber()
+    await only_a.add("a")
+    await a_and_b.add("a")
+    await a_and_b.add("b")
+
+    sent = [("b", b"b1"), ("a", b"a1"), ("x", b"x1"), ("b", b"b2"), ("a", b"a2"), ("a", b"a3")]
+    for channel, payload in sent:
+        await backend.publish(channel, payload)
+
+    assert [await received(only_a) for _ in range(3)] == [("a", b"a1"), ("a", b"a2"), ("a", b"a3")]
+    assert [await received(a_and_b) for _ in range(5)] == [
+        ("b", b"b1"),
+        ("a", b"a1"),
+        ("b", b"b2"),
+        ("a", b"a2"),
+        ("a", b"a3"),
+    ]
+    await assert_nothing_more(only_a, a_and_b)
+
+
+async def test_every_subscriber_of_a_channel_gets_its_own_copy(backend: Backend) -> None:
+    subscribers = [backend.subscriber() for _ in range(3)]
+    for subscriber in subscribers:
+        await subscriber.add("queue:emploi")
+
+    for number in range(4):
+        await backend.publish("queue:emploi", f"waiting={number}".encode())
+
+    expected = [("queue:emploi", f"waiting={number}".encode()) for number in range(4)]
+    for subscriber in subscribers:
+        assert [await received(subscriber) for _ in range(4)] == expected
+    await assert_nothing_more(*subscribers)
+
+
+async def test_listening_twice_to_a_channel_delivers_once(backend: Backend) -> None:
+    subscriber = backend.subscriber()
+    await subscriber.add("a")
+    await subscriber.add("a")
+
+    await backend.publish("a", b"once")
+
+    assert await received(subscriber) == ("a", b"once")
+    await assert_nothing_more(subscriber)
+
+
+async def test_after_remove_a_subscriber_gets_nothing_more_from_that_channel(
+    backend: Backend,
+) -> None:
+    leaving = backend.subscriber()
+    staying = backend.subscriber()
+    for subscriber in [leaving, staying]:
+        await subscriber.add("c")
+    await leaving.add("d")
+    await backend.publish("c", b"before")
+    assert await received(leaving) == ("c", b"before")
+    assert await received(staying) == ("c", b"before")
+
+    await leaving.remove("c")
+    await leaving.remove("c")  # twice is harmless
+    await backend.publish("c", b"after")
+    await backend.publish("d", b"elsewhere")
+
+    assert await received(staying) == ("c", b"after")
+    assert await received(leaving) == ("d", b"elsewhere")
+    await assert_nothing_more(leaving, staying)
+
+
+async def test_after_close_a_subscriber_gets_nothing_more(backend: Backend) -> None:
+    closing = backend.subscriber()
+    staying = backend.subscriber()
+    for subscriber in [closing, staying]:
+        await subscriber.add("a")
+        await subscriber.add("b")
+
+    await closing.close()
+    await backend.publish("a", b"a1")
+    await backend.publish("b", b"b1")
+
+    assert closing.channels == set()
+    assert [await received(staying) for _ in range(2)] == [("a", b"a1"), ("b", b"b1")]
+    await assert_nothing_more(closing)
+
+
+async def test_publishing_where_nobody_listens_is_harmless(backend: Backend) -> None:
+    await backend.publish("nobody-listens", b"lost")
+    subscriber = backend.subscriber()
+    await subscriber.add("nobody-listens")
+
+    await backend.publish("nobody-listens", b"\x00\xff binary")
+
+    assert await received(subscriber) == ("nobody-listens", b"\x00\xff binary")
+    await assert_nothing_more(subscriber)
+
+
+async def test_a_slow_subscriber_overflows_while_a_fast_one_gets_everything(
+    backend: Backend,
+) -> None:
+    slow = backend.subscriber()
+    fast = backend.subscriber()
+    await slow.add("conversation:c1")
+    await fast.add("conversation:c1")
+
+    sent = 0
+    while not slow.overflowed:  # the inbox is bounded: it overflows eventually
+        assert sent < 100_000, "a subscriber's inbox must be bounded"
+        payload = f"m{sent}".encode()
+        await backend.publish("conversation:c1", payload)
+        assert await received(fast) == ("conversation:c1", payload)
+        sent += 1
+    overflowed_after = sent
+    for _ in range(10):  # more after the overflow: the fast one still gets them
+        payload = f"m{sent}".encode()
+        await backend.publish("conversation:c1", payload)
+        assert await received(fast) == ("conversation:c1", payload)
+        sent += 1
+
+    assert slow.overflowed
+    assert not fast.overflowed
+    assert overflowed_after > 1  # it did hold messages before overflowing
+    assert await received(slow) is None
+    assert await received(slow) is None
+    await assert_nothing_more(fast)
+
+
+# --- nothing left behind ------------------------------------------------------------------------
+
+
+async def test_nothing_of_a_visitor_or_their_conversation_is_left_once_both_expire(
+    backend: Backend, leftovers: Leftovers
+) -> None:
+    pseudonym = unique("Hirondelle")
+    question = unique("Comment devenir soudeuse")
+    text = unique("Je cherche un apprentissage")
+    visitor = await waiting(backend, pseudonym=pseudonym, question=question)
+    assert await backend.pop_waiting("emploi") == visitor.id
+    conversation = a_conversation(visitor.id, pseudonym)
+    await backend.update_visitor(visitor.id, lambda s: s.assign(conversation.id))
+    await backend.add_conversation(conversation, LONG)
+    await backend.append_event(conversation.id, a_draft(conversation.id, question, client_id="q"))
+    await backend.append_event(conversation.id, a_draft(conversation.id, text, client_id="m1"))
+    needles = [
+        pseudonym.encode(),
+        question.encode(),
+        text.encode(),
+        visitor.token_hash.encode(),
+        visitor.id.encode(),
+        conversation.id.encode(),
+    ]
+    assert [await leftovers(backend, needle) for needle in needles] == [True] * len(needles)
+
+    await backend.update_conversation(conversation.id, Conversation.end)
+    await backend.update_visitor(visitor.id, VisitorSession.end)
+    await backend.expire_conversation(conversation.id, SHORT)
+    await backend.expire_visitor(visitor.id, SHORT)
+    await asyncio.sleep(PAST_SHORT)
+
+    assert [await leftovers(backend, needle) for needle in needles] == [False] * len(needles)
+
+
+async def test_nothing_of_a_visitor_who_left_the_queue_is_left_once_expired(
+    backend: Backend, leftovers: Leftovers
+) -> None:
+    pseudonym = unique("Hirondelle")
+    question = unique("Comment devenir soudeuse")
+    visitor = await waiting(backend, pseudonym=pseudonym, question=question)
+    needles = [
+        pseudonym.encode(),
+        question.encode(),
+        visitor.token_hash.encode(),
+        visitor.id.encode(),
+    ]
+    assert [await leftovers(backend, needle) for needle in needles] == [True] * len(needles)
+
+    await backend.update_visitor(visitor.id, VisitorSession.end)
+    assert await backend.dequeue(visitor) is True
+    await backend.expire_visitor(visitor.id, SHORT)
+    await asyncio.sleep(PAST_SHORT)
+
+    assert [await leftovers(backend, needle) for needle in needles] == [False] * len(needles)
+
+
+async def test_nothing_of_a_visitor_whose_session_timed_out_in_the_queue_is_left(
+    backend: Backend, leftovers: Leftovers
+) -> None:
+    pseudonym = unique("Hirondelle")
+    visitor = await waiting(backend, pseudonym=pseudonym, ttl=SHORT)
+    needles = [pseudonym.encode(), visitor.token_hash.encode(), visitor.id.encode()]
+    assert [await leftovers(backend, needle) for needle in needles] == [True] * len(needles)
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert [await leftovers(backend, needle) for needle in needles] == [False] * len(needles)
