@@ -1,0 +1,505 @@
+// The counsellor's console: queues of their poles, several conversations at once.
+// Every visible text comes from the catalog embedded in the page; every message is
+// drawn with textContent.
+
+import { ParoleSocket, SeqTracker, newClientId, socketUrl } from "/static/protocol/client.js";
+import * as frames from "/static/protocol/frames.js";
+
+const TYPING_REFRESH = 4000;
+const TYPING_IDLE = 3000;
+const TYPING_STALE = 8000;
+
+const $ = (id) => document.getElementById(id);
+const catalog = JSON.parse($("parole-i18n").textContent);
+const lang = document.documentElement.lang || "fr";
+const baseTitle = document.title;
+
+function t(key, vars = {}) {
+  const text = catalog[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
+}
+const plurals = new Intl.PluralRules(lang);
+function tp(base, n, vars = {}) {
+  if (n === 0 && `${base}.zero` in catalog) return t(`${base}.zero`, { n, ...vars });
+  const key = `${base}.${plurals.select(n)}`;
+  return t(key in catalog ? key : `${base}.other`, { n, ...vars });
+}
+const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+
+const state = {
+  poles: [],
+  queues: {},
+  capacity: 0,
+  conversations: new Map(), // id -> conversation view (see makeConversation)
+  selected: null,
+  seqs: new SeqTracker(),
+  taking: false,
+  everOpen: false,
+};
+let socket = null;
+
+// --- helpers ----------------------------------------------------------------------------
+function poleName(id) {
+  return state.poles.find((p) => p.id === id)?.name || id;
+}
+
+function alertText(text) {
+  $("alert").textContent = text || "";
+}
+
+function banner(text) {
+  $("banner-text").textContent = text || "";
+  $("banner").classList.toggle("on", Boolean(text));
+}
+
+function activeCount() {
+  let n = 0;
+  for (const c of state.conversations.values()) if (!c.ended) n += 1;
+  return n;
+}
+
+// --- queues -----------------------------------------------------------------------------
+function drawQueues() {
+  const list = $("queues");
+  const full = state.capacity > 0 && activeCount() >= state.capacity;
+  $("queues-none").hidden = state.poles.length > 0;
+  $("capacity").textContent = full
+    ? t("console.capacity.full")
+    : t("console.capacity", { n: activeCount(), max: state.capacity });
+  for (const pole of state.poles) {
+    let item = list.querySelector(`li[data-pole="${pole.id}"]`);
+    if (!item) {
+      item = document.createElement("li");
+      item.dataset.pole = pole.id;
+      item.className = "queue";
+      const name = document.createElement("span");
+      name.className = "queue-name";
+      name.textContent = pole.name;
+      const count = document.createElement("span");
+      count.className = "queue-count";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "primary small take";
+      button.textContent = t("console.take");
+      button.setAttribute("aria-label", t("console.take.label", { pole: pole.name }));
+      button.addEventListener("click", () => take(pole.id));
+      item.append(name, count, button);
+      list.append(item);
+    }
+    const waiting = state.queues[pole.id] ?? 0;
+    item.classList.toggle("has-waiting", waiting > 0);
+    item.querySelector(".queue-count").textContent = tp("console.queues.waiting", waiting);
+    item.querySelector(".take").disabled = waiting === 0 || full || state.taking;
+  }
+  for (const item of [...list.children]) {
+    if (!state.poles.some((p) => p.id === item.dataset.pole)) item.remove();
+  }
+}
+
+function take(pole) {
+  if (socket.send(frames.take(pole))) {
+    state.taking = true;
+    alertText("");
+    drawQueues();
+  }
+}
+
+// --- conversations ----------------------------------------------------------------------
+function makeConversation(info) {
+  const pane = $("pane-template").content.firstElementChild.cloneNode(true);
+  pane.id = `pane-${info.id}`;
+  const textarea = pane.querySelector("textarea");
+  textarea.id = `compose-${info.id}`;
+  pane.querySelector(".compose label").htmlFor = textarea.id;
+  const hint = pane.querySelector(".hint");
+  hint.id = `hint-${info.id}`;
+  textarea.setAttribute("aria-describedby", hint.id);
+  const confirmText = pane.querySelector(".confirm-text");
+  confirmText.id = `confirm-${info.id}`;
+  pane.querySelector(".confirm").setAttribute("aria-labelledby", confirmText.id);
+  const title = pane.querySelector(".pane-title");
+  title.id = `title-${info.id}`;
+  pane.setAttribute("aria-labelledby", title.id);
+
+  const item = document.createElement("li");
+  const tab = document.createElement("button");
+  tab.type = "button";
+  tab.className = "conv-tab";
+  tab.setAttribute("aria-controls", pane.id);
+  const tabName = document.createElement("span");
+  tabName.className = "conv-name";
+  const tabPole = document.createElement("span");
+  tabPole.className = "conv-pole";
+  const tabState = document.createElement("span");
+  tabState.className = "conv-state";
+  const tabTyping = document.createElement("span");
+  tabTyping.className = "conv-typing";
+  const badge = document.createElement("span");
+  badge.className = "badge";
+  badge.hidden = true;
+  tab.append(tabName, tabPole, tabState, tabTyping, badge);
+  item.append(tab);
+
+  const c = {
+    id: info.id,
+    pole: info.pole,
+    pseudonym: info.pseudonym,
+    ended: info.state === "ended",
+    unread: 0,
+    pending: new Map(),
+    typingSent: 0,
+    typingIdle: null,
+    typingStale: null,
+    pane,
+    item,
+    tab,
+    badge,
+  };
+  tab.addEventListener("click", () => select(c.id, true));
+  pane.querySelector(".compose").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendMessage(c);
+    textarea.focus();
+  });
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      sendMessage(c);
+    }
+  });
+  textarea.addEventListener("input", () => sendTyping(c, textarea.value.trim() !== ""));
+  pane.querySelector(".end").addEventListener("click", () => {
+    pane.querySelector(".confirm").hidden = false;
+    pane.querySelector(".end-no").focus();
+  });
+  pane.querySelector(".end-no").addEventListener("click", () => closeConfirm(c));
+  pane.querySelector(".end-yes").addEventListener("click", () => {
+    pane.querySelector(".confirm").hidden = true;
+    socket.send(frames.end(c.id));
+  });
+  pane.querySelector(".dismiss").addEventListener("click", () => dismiss(c));
+  pane.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !pane.querySelector(".confirm").hidden) closeConfirm(c);
+  });
+
+  state.conversations.set(c.id, c);
+  $("conversation-list").append(item);
+  $("panes").append(pane);
+  $("conversations-none").hidden = true;
+  drawConversation(c);
+  if (c.ended) markEnded(c);
+  return c;
+}
+
+function closeConfirm(c) {
+  c.pane.querySelector(".confirm").hidden = true;
+  c.pane.querySelector(".end").focus();
+}
+
+function drawConversation(c) {
+  c.tab.querySelector(".conv-name").textContent = c.pseudonym;
+  c.tab.querySelector(".conv-pole").textContent = poleName(c.pole);
+  c.tab.querySelector(".conv-state").textContent = c.ended ? t("console.conversation.ended") : "";
+  c.badge.textContent = c.unread ? tp("console.unread", c.unread) : "";
+  c.badge.hidden = !c.unread;
+  c.item.classList.toggle("ended", c.ended);
+  c.pane.querySelector(".pane-title").textContent = c.pseudonym;
+  c.pane.querySelector(".pane-pole").textContent = t("console.conversation.pole", { pole: poleName(c.pole) });
+  c.pane.querySelector(".messages").setAttribute("aria-label", t("console.messages.label", { pseudonym: c.pseudonym }));
+  c.pane.querySelector(".compose label").textContent = t("console.compose.label", { pseudonym: c.pseudonym });
+  c.pane.querySelector(".confirm-text").textContent = t("console.end.confirm", { pseudonym: c.pseudonym });
+}
+
+function select(id, focus = false) {
+  state.selected = id;
+  for (const c of state.conversations.values()) {
+    const on = c.id === id;
+    c.pane.hidden = !on;
+    if (on) c.tab.setAttribute("aria-current", "true");
+    else c.tab.removeAttribute("aria-current");
+  }
+  const c = state.conversations.get(id);
+  if (!c) return;
+  if (!document.hidden) clearUnread(c);
+  const log = c.pane.querySelector(".messages");
+  log.scrollTop = log.scrollHeight;
+  if (focus) (c.ended ? c.pane.querySelector(".pane-title") : c.pane.querySelector("textarea")).focus();
+}
+
+function clearUnread(c) {
+  if (!c.unread) return;
+  c.unread = 0;
+  drawConversation(c);
+  drawTitle();
+}
+
+function drawTitle() {
+  let total = 0;
+  for (const c of state.conversations.values()) total += c.unread;
+  document.title = total ? `(${total}) ${baseTitle}` : baseTitle;
+}
+
+function dismiss(c) {
+  state.conversations.delete(c.id);
+  state.seqs.forget(c.id);
+  socket.outbox.drop((frame) => frame.conversation === c.id);
+  c.item.remove();
+  c.pane.remove();
+  $("conversations-none").hidden = state.conversations.size > 0;
+  drawTitle();
+  if (state.selected === c.id) {
+    const next = state.conversations.keys().next();
+    state.selected = null;
+    if (!next.done) select(next.value, true);
+    else $("conversations-heading").focus();
+  }
+}
+
+function markEnded(c, notice = "console.conversation.ended.notice") {
+  c.ended = true;
+  sendTyping(c, false);
+  setTyping(c, false);
+  c.pane.querySelector(".compose").hidden = true;
+  c.pane.querySelector(".end").hidden = true;
+  c.pane.querySelector(".confirm").hidden = true;
+  c.pane.querySelector(".dismiss").hidden = false;
+  const note = c.pane.querySelector(".ended-notice");
+  note.textContent = t(notice);
+  note.hidden = false;
+  for (const li of c.pending.values()) markFailed(li);
+  c.pending.clear();
+  socket.outbox.drop((frame) => frame.conversation === c.id);
+  drawConversation(c);
+  drawQueues();
+}
+
+// --- messages ---------------------------------------------------------------------------
+function firstPending(c) {
+  for (const li of c.pending.values()) if (li.isConnected) return li;
+  return null;
+}
+
+function addLine(c, li) {
+  const log = c.pane.querySelector(".messages");
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  log.insertBefore(li, firstPending(c));
+  if (atBottom || li.classList.contains("msg-counsellor")) log.scrollTop = log.scrollHeight;
+}
+
+function messageLine(c, author, text, at, pending = false) {
+  const li = document.createElement("li");
+  li.className = `msg msg-${author}${pending ? " pending" : ""}`;
+  const meta = document.createElement("p");
+  meta.className = "msg-meta";
+  const who = document.createElement("span");
+  who.className = "msg-author";
+  who.textContent = author === "counsellor" ? t("console.message.you") : c.pseudonym;
+  const when = document.createElement("span");
+  when.className = "msg-status";
+  when.textContent = pending ? t("console.message.pending") : clock.format(new Date(at));
+  meta.append(who, " ", when);
+  const bubble = document.createElement("p");
+  bubble.className = "msg-text";
+  bubble.textContent = text;
+  li.append(meta, bubble);
+  return li;
+}
+
+function systemLine(text) {
+  const li = document.createElement("li");
+  li.className = "msg msg-system";
+  li.textContent = text;
+  return li;
+}
+
+function markFailed(li) {
+  li.classList.remove("pending");
+  li.classList.add("failed");
+  const status = li.querySelector(".msg-status");
+  if (status) status.textContent = t("console.message.failed");
+}
+
+function onEvent(event) {
+  const c = state.conversations.get(event.conversation);
+  if (!c || !state.seqs.accept(event.conversation, event.seq)) return;
+  if (event.kind === "opened") {
+    addLine(c, systemLine(t("console.event.opened", { pseudonym: c.pseudonym, pole: poleName(event.pole || c.pole) })));
+  } else if (event.kind === "message") {
+    const pending = event.client_id ? c.pending.get(event.client_id) : null;
+    if (pending) {
+      c.pending.delete(event.client_id);
+      pending.remove();
+    }
+    if (event.author === "visitor") setTyping(c, false);
+    addLine(c, messageLine(c, event.author, event.text, event.at));
+    if (event.author === "visitor" && (state.selected !== c.id || document.hidden)) {
+      c.unread += 1;
+      drawConversation(c);
+      drawTitle();
+    }
+  } else if (event.kind === "renamed") {
+    c.pseudonym = event.text;
+    drawConversation(c);
+    addLine(c, systemLine(t("console.event.renamed", { name: event.text })));
+  } else if (event.kind === "ended") {
+    const key = `console.event.ended.${event.author}`;
+    addLine(c, systemLine(t(key in catalog ? key : "console.event.ended")));
+    markEnded(c);
+  }
+}
+
+function setTyping(c, active) {
+  clearTimeout(c.typingStale);
+  const text = active ? t("console.typing", { pseudonym: c.pseudonym }) : "";
+  c.pane.querySelector(".typing").textContent = text;
+  c.tab.querySelector(".conv-typing").textContent = text;
+  if (active) c.typingStale = setTimeout(() => setTyping(c, false), TYPING_STALE);
+}
+
+function sendTyping(c, active) {
+  if (c.ended && active) return;
+  if (active) {
+    clearTimeout(c.typingIdle);
+    c.typingIdle = setTimeout(() => sendTyping(c, false), TYPING_IDLE);
+    if (Date.now() - c.typingSent < TYPING_REFRESH) return;
+    if (socket.send(frames.consoleTyping(c.id, true))) c.typingSent = Date.now();
+  } else if (c.typingSent) {
+    clearTimeout(c.typingIdle);
+    c.typingSent = 0;
+    socket.send(frames.consoleTyping(c.id, false));
+  }
+}
+
+function sendMessage(c) {
+  const box = c.pane.querySelector("textarea");
+  const text = frames.cleanText(box.value);
+  if (!text || c.ended) return;
+  const frame = frames.consoleSend({ conversation: c.id, clientId: newClientId(), text });
+  const li = messageLine(c, "counsellor", frame.text, Date.now(), true);
+  const log = c.pane.querySelector(".messages");
+  log.append(li);
+  log.scrollTop = log.scrollHeight;
+  c.pending.set(frame.client_id, li);
+  box.value = "";
+  sendTyping(c, false);
+  socket.sendReliable(frame);
+}
+
+// --- frames -----------------------------------------------------------------------------
+function onConsole(frame) {
+  state.poles = frame.poles;
+  state.queues = { ...frame.queues };
+  state.capacity = frame.capacity;
+  const held = new Set();
+  for (const info of frame.conversations) {
+    held.add(info.id);
+    const c = state.conversations.get(info.id) || makeConversation(info);
+    c.pseudonym = info.pseudonym; // renamed while this console was away
+    if (info.state === "ended" && !c.ended) markEnded(c);
+  }
+  for (const c of state.conversations.values()) {
+    if (!held.has(c.id) && !c.ended) markEnded(c, "console.conversation.lost");
+  }
+  for (const c of state.conversations.values()) drawConversation(c);
+  if (!state.selected && state.conversations.size) select(state.conversations.keys().next().value);
+  drawQueues();
+}
+
+function onConversation(info) {
+  const existing = state.conversations.get(info.id);
+  const c = existing || makeConversation(info);
+  if (existing && info.pseudonym !== c.pseudonym) {
+    c.pseudonym = info.pseudonym;
+    drawConversation(c);
+  }
+  const mine = state.taking;
+  state.taking = false;
+  if (!existing && (mine || !state.selected)) select(c.id, mine);
+  drawQueues();
+}
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case "console":
+      onConsole(frame);
+      break;
+    case "queues":
+      Object.assign(state.queues, frame.counts);
+      drawQueues();
+      break;
+    case "conversation":
+      onConversation(frame.info);
+      break;
+    case "event":
+      onEvent(frame);
+      break;
+    case "typing": {
+      const c = state.conversations.get(frame.conversation);
+      if (c && frame.author === "visitor" && !c.ended) setTyping(c, frame.active);
+      break;
+    }
+    case "error":
+      if (["queue_empty", "capacity_reached", "not_your_pole", "unknown_pole"].includes(frame.code)) {
+        state.taking = false;
+        drawQueues();
+      }
+      alertText(frame.message);
+      break;
+    default:
+      break;
+  }
+}
+
+function onState(name, detail) {
+  if (name === "open") {
+    state.everOpen = true;
+    banner("");
+  } else if (name === "waiting") {
+    state.taking = false;
+    banner(t(state.everOpen ? "console.connection.lost" : "console.connection.connecting"));
+  } else if (name === "stopped" && detail) {
+    banner(t(detail === 4002 ? "error.unsupported_version" : "console.connection.stopped"));
+  }
+}
+
+/** After a drop: is the staff session still valid? If not, stop and say so. */
+async function stillSignedIn() {
+  try {
+    const response = await fetch("/console", { redirect: "manual", cache: "no-store", credentials: "same-origin" });
+    if (response.type === "opaqueredirect" || response.status === 303) {
+      banner(t("console.connection.expired"));
+      setTimeout(() => location.assign("/console/login"), 3000);
+      return false;
+    }
+  } catch {
+    // offline: keep trying to reconnect
+  }
+  return true;
+}
+
+socket = new ParoleSocket({
+  url: socketUrl("/ws/console"),
+  hello: () => frames.consoleHello({ lang, lastSeq: state.seqs.toObject() }),
+  onFrame,
+  onState,
+  onClose: stillSignedIn,
+  onRefused: (frame, error) => {
+    const c = state.conversations.get(frame.conversation);
+    const li = c?.pending.get(frame.client_id);
+    if (li) {
+      c.pending.delete(frame.client_id);
+      markFailed(li);
+    }
+    alertText(error.message);
+  },
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) return;
+  const c = state.conversations.get(state.selected);
+  if (c) clearUnread(c);
+});
+window.addEventListener("online", () => socket.nudge());
+
+drawQueues();
+socket.connect();

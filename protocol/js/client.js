@@ -1,0 +1,319 @@
+// Parole's websocket client, shared by the visitor widget and the counsellor console.
+//
+// The pure parts (client ids, backoff, seq tracking, the outbox of unacknowledged
+// sends) need no DOM and are unit-tested under Node (tests/js/). ParoleSocket ties
+// them to a WebSocket: it says `hello` on every (re)connect, re-sends what was not
+// acknowledged, and reconnects with capped, jittered exponential backoff.
+
+export const PROTOCOL_VERSIONS = [1];
+
+/** Close codes the server uses (see protocol/messages.py `Close`). */
+export const CLOSE = Object.freeze({
+  POLICY: 1008,
+  TOO_BIG: 1009,
+  VERSION: 4002,
+  SLOW: 4008,
+  REPLACED: 4009,
+});
+
+/** A random id for `client_id` fields: 24 hex characters (96 bits). */
+export function newClientId(random = globalThis.crypto) {
+  const bytes = new Uint8Array(12);
+  random.getRandomValues(bytes);
+  let id = "";
+  for (const b of bytes) id += b.toString(16).padStart(2, "0");
+  return id;
+}
+
+/**
+ * Exponential backoff with "equal jitter": the n-th delay lies in
+ * [d/2, d) where d = min(cap, base * 2^n). Never zero, never above cap.
+ */
+export class Backoff {
+  constructor({ base = 500, cap = 30000, random = Math.random } = {}) {
+    this.base = base;
+    this.cap = cap;
+    this.random = random;
+    this.attempt = 0;
+  }
+
+  /** The next delay in ms; each call doubles the ceiling until the cap. */
+  next() {
+    const ceiling = Math.min(this.cap, this.base * 2 ** Math.min(this.attempt, 30));
+    this.attempt += 1;
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+
+  reset() {
+    this.attempt = 0;
+  }
+}
+
+/**
+ * The last event seq shown per conversation. Events are numbered 1, 2, 3...
+ * per conversation; `accept` says whether one is new (and records it).
+ */
+export class SeqTracker {
+  constructor(initial = {}) {
+    this.seqs = new Map(Object.entries(initial));
+  }
+
+  last(conversation) {
+    return this.seqs.get(conversation) ?? 0;
+  }
+
+  /** True the first time a seq above the last one is seen; false for a repeat. */
+  accept(conversation, seq) {
+    if (!Number.isInteger(seq) || seq <= this.last(conversation)) return false;
+    this.seqs.set(conversation, seq);
+    return true;
+  }
+
+  forget(conversation) {
+    this.seqs.delete(conversation);
+  }
+
+  clear() {
+    this.seqs.clear();
+  }
+
+  /** `{conversation: lastSeq}`, as the console's `hello.last_seq` wants it. */
+  toObject() {
+    return Object.fromEntries(this.seqs);
+  }
+}
+
+/**
+ * Frames sent but not yet acknowledged, keyed by `client_id`, in sending order.
+ * The server echoes every accepted send back as an `event` carrying the same
+ * `client_id`; until then the frame is re-sent after each reconnect (the server
+ * never stores a client_id twice, so a retry cannot duplicate a message).
+ */
+export class Outbox {
+  constructor() {
+    this.frames = new Map();
+  }
+
+  /** Remember a frame; it must carry a `client_id`. */
+  add(frame) {
+    if (!frame || typeof frame.client_id !== "string" || !frame.client_id) {
+      throw new TypeError("an outbox frame needs a client_id");
+    }
+    this.frames.set(frame.client_id, frame);
+    return frame;
+  }
+
+  has(clientId) {
+    return this.frames.has(clientId);
+  }
+
+  /** The frame acknowledged by an echo (or refused by an error), removed; or undefined. */
+  take(clientId) {
+    const frame = this.frames.get(clientId);
+    this.frames.delete(clientId);
+    return frame;
+  }
+
+  /** Frames still waiting for their echo, oldest first. */
+  pending() {
+    return [...this.frames.values()];
+  }
+
+  /** Drop frames matching a predicate (e.g. those of an ended conversation). */
+  drop(predicate = () => true) {
+    for (const [id, frame] of this.frames) if (predicate(frame)) this.frames.delete(id);
+  }
+
+  get size() {
+    return this.frames.size;
+  }
+}
+
+/** Parse a server frame: an object with a string `type`, or null. */
+export function parseFrame(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) return null;
+  return typeof value.type === "string" ? value : null;
+}
+
+/** `ws:`/`wss:` URL for a path on the page's own origin. */
+export function socketUrl(path, location = globalThis.location) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${path}`;
+}
+
+/**
+ * A websocket that reconnects by itself.
+ *
+ * Options:
+ * - `url`: the websocket URL;
+ * - `hello()`: returns the `hello` frame to send on each connection (so the
+ *   caller adds the resume token and last seqs it knows at that moment);
+ * - `onFrame(frame)`: every parsed server frame, after the outbox is updated;
+ * - `onState(state, detail)`: "connecting", "open" (after `welcome`), "waiting"
+ *   (a reconnect is scheduled; detail = delay ms), "replaced" (4009), "stopped"
+ *   (4002, or `stop()`), with `detail` the close code where there is one;
+ * - `onAck(frame, event)` / `onRefused(frame, error)`: an outbox frame was echoed
+ *   or refused by an `error` whose `ref` names it;
+ * - `onClose(code)`: before a reconnect is scheduled; may return a promise
+ *   resolving to false to stop instead (e.g. the console's login expired);
+ * - `WebSocket`, `setTimeout`, `clearTimeout`, `backoff`: injectable for tests.
+ */
+export class ParoleSocket {
+  constructor(options) {
+    this.url = options.url;
+    this.hello = options.hello;
+    this.onFrame = options.onFrame ?? (() => {});
+    this.onState = options.onState ?? (() => {});
+    this.onAck = options.onAck ?? (() => {});
+    this.onRefused = options.onRefused ?? (() => {});
+    this.onClose = options.onClose ?? (() => true);
+    this.WebSocket = options.WebSocket ?? globalThis.WebSocket;
+    this.setTimeout = options.setTimeout ?? globalThis.setTimeout.bind(globalThis);
+    this.clearTimeout = options.clearTimeout ?? globalThis.clearTimeout.bind(globalThis);
+    this.backoff = options.backoff ?? new Backoff();
+    this.retryLimited = options.retryLimited ?? 2000;
+    this.outbox = new Outbox();
+    this.ws = null;
+    this.ready = false;
+    this.stopped = true;
+    this.timer = null;
+    this.state = "idle";
+  }
+
+  _setState(state, detail) {
+    this.state = state;
+    this.onState(state, detail);
+  }
+
+  /** Connect now (cancelling a scheduled retry). Also used to take a session back. */
+  connect() {
+    this.stopped = false;
+    if (this.timer !== null) {
+      this.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.ws) return;
+    this.ready = false;
+    this._setState("connecting");
+    let ws;
+    try {
+      ws = new this.WebSocket(this.url);
+    } catch {
+      this._scheduleReconnect(1006);
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws === ws) ws.send(JSON.stringify(this.hello()));
+    };
+    ws.onmessage = (message) => {
+      if (this.ws === ws) this._receive(message.data);
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.ready = false;
+      this._closed(event.code);
+    };
+    ws.onerror = () => {}; // a close event always follows
+  }
+
+  /** If a reconnect is scheduled, do it now (e.g. the browser came back online). */
+  nudge() {
+    if (!this.stopped && this.timer !== null) this.connect();
+  }
+
+  /** Close for good; no reconnect. */
+  stop() {
+    this.stopped = true;
+    if (this.timer !== null) this.clearTimeout(this.timer);
+    this.timer = null;
+    const ws = this.ws;
+    this.ws = null;
+    this.ready = false;
+    if (ws) ws.close(1000);
+    this._setState("stopped");
+  }
+
+  /** Send a frame now if the connection is ready; returns whether it was sent. */
+  send(frame) {
+    if (!this.ready || !this.ws) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Send a frame with a `client_id` until its echo arrives, across reconnects. */
+  sendReliable(frame) {
+    this.outbox.add(frame);
+    this.send(frame);
+    return frame;
+  }
+
+  _receive(data) {
+    const frame = parseFrame(data);
+    if (frame === null) return;
+    if (frame.type === "welcome") {
+      this.ready = true;
+      this.backoff.reset();
+      this._setState("open");
+      this.onFrame(frame);
+      for (const pending of this.outbox.pending()) this.send(pending);
+      return;
+    }
+    if (frame.type === "event" && frame.client_id && this.outbox.has(frame.client_id)) {
+      this.onAck(this.outbox.take(frame.client_id), frame);
+    } else if (frame.type === "error" && frame.ref && this.outbox.has(frame.ref)) {
+      if (frame.code === "rate_limited" || frame.code === "unavailable") {
+        const ref = frame.ref;
+        this.setTimeout(() => {
+          const again = this.outbox.frames.get(ref);
+          if (again) this.send(again);
+        }, this.retryLimited);
+      } else {
+        this.onRefused(this.outbox.take(frame.ref), frame);
+      }
+    }
+    this.onFrame(frame);
+  }
+
+  async _closed(code) {
+    if (this.stopped) return;
+    if (code === CLOSE.REPLACED) {
+      this.stopped = true;
+      this._setState("replaced", code);
+      return;
+    }
+    if (code === CLOSE.VERSION) {
+      this.stopped = true;
+      this._setState("stopped", code);
+      return;
+    }
+    let goOn = true;
+    try {
+      goOn = (await this.onClose(code)) !== false;
+    } catch {
+      goOn = true;
+    }
+    if (!goOn) {
+      this.stopped = true;
+      this._setState("stopped", code);
+      return;
+    }
+    if (!this.stopped) this._scheduleReconnect(code);
+  }
+
+  _scheduleReconnect(code) {
+    const delay = this.backoff.next();
+    this._setState("waiting", delay);
+    this.timer = this.setTimeout(() => {
+      this.timer = null;
+      if (!this.stopped) this.connect();
+    }, delay);
+  }
+}

@@ -1,0 +1,198 @@
+// Every frame the browser sends on a Parole websocket, built in one place.
+//
+// One builder per client message of protocol/messages.py (visitor: hello, join,
+// rename, send, typing, leave; console: hello, take, send, typing, end). Each
+// builder normalises what the protocol bounds, so what leaves the page is a frame
+// the server decodes:
+// - texts lose control and format characters (as the server's clean_text does,
+//   keeping newlines, tabs and zero-width joiners), are trimmed and cut to 4000
+//   characters (code points, as msgspec counts them; a surrogate pair is never split);
+// - pseudonyms become one line with single spaces, cut to 40 characters;
+// - optional fields that are absent (or out of bounds, like a malformed language tag
+//   or resume token) are omitted, never sent as null.
+// A field the frame cannot go without (an empty text, a pole that is not a slug...)
+// is a caller's mistake: the builder throws a TypeError rather than send a frame
+// the server would refuse. Callers check user input with cleanText/cleanPseudonym.
+//
+// tests/js/frames.test.mjs validates every builder's output against
+// protocol/schema.json.
+
+import { PROTOCOL_VERSIONS } from "./client.js";
+
+export const MAX_TEXT = 4000;
+export const MAX_PSEUDONYM = 40;
+
+const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const SLUG = /^[a-z0-9-]{1,64}$/;
+const LANG = /^[a-z]{2,3}(-[A-Z]{2})?$/;
+// Category C (control, format, surrogate, private use, unassigned) but \n, \t, ZWNJ, ZWJ.
+const INVISIBLE = /(?![\n\t\u200c\u200d])\p{C}/gu;
+const JOINERS = /[\u200c\u200d]/g;
+
+/** The first `max` code points of a string. */
+function cut(text, max) {
+  let count = 0;
+  let end = 0;
+  for (const ch of text) {
+    if (count === max) return text.slice(0, end);
+    count += 1;
+    end += ch.length;
+  }
+  return text;
+}
+
+/** A message as the server will store it: no control characters, trimmed, ≤ 4000; "" if nothing is left. */
+export function cleanText(value) {
+  const text = String(value ?? "").replace(INVISIBLE, "").trim();
+  if (!text.replace(JOINERS, "").trim()) return "";
+  return cut(text, MAX_TEXT).trimEnd();
+}
+
+/** A pseudonym as the server will store it: one line, single spaces, ≤ 40; "" if nothing is left. */
+export function cleanPseudonym(value) {
+  const text = String(value ?? "")
+    .replace(/[\n\t]/g, " ")
+    .replace(JOINERS, "")
+    .replace(INVISIBLE, "")
+    .replace(/\s+/gu, " ")
+    .trim();
+  return cut(text, MAX_PSEUDONYM).trimEnd();
+}
+
+/** A language tag the protocol accepts ("fr", "en", "pt-BR"), or undefined. */
+export function cleanLang(value) {
+  if (typeof value !== "string") return undefined;
+  const [primary, region] = value.trim().replace("_", "-").split("-");
+  const tag = region && region.length === 2 ? `${primary.toLowerCase()}-${region.toUpperCase()}` : primary.toLowerCase();
+  if (LANG.test(tag)) return tag;
+  return LANG.test(primary.toLowerCase()) ? primary.toLowerCase() : undefined;
+}
+
+/** Whether a string can be sent as a resume token (16 to 128 characters). */
+export function isToken(value) {
+  if (typeof value !== "string") return false;
+  const length = [...value].length;
+  return length >= 16 && length <= 128;
+}
+
+function need(value, pattern, name) {
+  if (typeof value !== "string" || !pattern.test(value)) {
+    throw new TypeError(`${name} must match ${pattern}: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function needText(value, clean, name) {
+  const text = clean(value);
+  if (!text) throw new TypeError(`${name} is empty`);
+  return text;
+}
+
+function isSeq(value) {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
+// --- visitor -> server ------------------------------------------------------------------
+
+/** `hello`; with a resume token, `last_seq` is the highest seq shown (omitted when 0). */
+export function visitorHello({ lang, resume, lastSeq } = {}) {
+  const frame = { type: "hello", versions: [...PROTOCOL_VERSIONS] };
+  const tag = cleanLang(lang);
+  if (tag) frame.lang = tag;
+  if (isToken(resume)) {
+    frame.resume = resume;
+    if (isSeq(lastSeq) && lastSeq > 0) frame.last_seq = lastSeq;
+  }
+  return frame;
+}
+
+/**
+ * `join` a pole's queue. `question` is optional; `clientId` names the question's
+ * message, so it is sent only with a question.
+ */
+export function join({ pole, pseudonym, question, clientId } = {}) {
+  const frame = { type: "join", pole: need(pole, SLUG, "pole") };
+  const name = cleanPseudonym(pseudonym);
+  if (name) frame.pseudonym = name;
+  const text = cleanText(question);
+  if (text) {
+    frame.question = text;
+    if (clientId !== undefined && clientId !== null) frame.client_id = need(clientId, CLIENT_ID, "client_id");
+  }
+  return frame;
+}
+
+export function rename(pseudonym) {
+  return { type: "rename", pseudonym: needText(pseudonym, cleanPseudonym, "pseudonym") };
+}
+
+/** A visitor's message; a retry must reuse the same `clientId`. */
+export function visitorSend({ clientId, text } = {}) {
+  return {
+    type: "send",
+    client_id: need(clientId, CLIENT_ID, "client_id"),
+    text: needText(text, cleanText, "text"),
+  };
+}
+
+export function visitorTyping(active) {
+  return { type: "typing", active: Boolean(active) };
+}
+
+export function leave() {
+  return { type: "leave" };
+}
+
+// --- counsellor -> server ---------------------------------------------------------------
+
+/** The console's `hello`; `lastSeq` maps conversation ids to the last seq seen (empty: omitted). */
+export function consoleHello({ lang, lastSeq } = {}) {
+  const frame = { type: "hello", versions: [...PROTOCOL_VERSIONS] };
+  const tag = cleanLang(lang);
+  if (tag) frame.lang = tag;
+  const seqs = {};
+  for (const [conversation, seq] of Object.entries(lastSeq ?? {})) {
+    if (SLUG.test(conversation) && isSeq(seq)) seqs[conversation] = seq;
+  }
+  if (Object.keys(seqs).length) frame.last_seq = seqs;
+  return frame;
+}
+
+export function take(pole) {
+  return { type: "take", pole: need(pole, SLUG, "pole") };
+}
+
+export function consoleSend({ conversation, clientId, text } = {}) {
+  return {
+    type: "send",
+    conversation: need(conversation, SLUG, "conversation"),
+    client_id: need(clientId, CLIENT_ID, "client_id"),
+    text: needText(text, cleanText, "text"),
+  };
+}
+
+export function consoleTyping(conversation, active) {
+  return { type: "typing", conversation: need(conversation, SLUG, "conversation"), active: Boolean(active) };
+}
+
+export function end(conversation) {
+  return { type: "end", conversation: need(conversation, SLUG, "conversation") };
+}
+
+/** The builders by endpoint, for tests and for anyone who wants to enumerate them. */
+export const visitorFrames = Object.freeze({
+  hello: visitorHello,
+  join,
+  rename,
+  send: visitorSend,
+  typing: visitorTyping,
+  leave,
+});
+
+export const consoleFrames = Object.freeze({
+  hello: consoleHello,
+  take,
+  send: consoleSend,
+  typing: consoleTyping,
+  end,
+});

@@ -1,0 +1,299 @@
+// Unit tests of protocol/js/client.js under Node (no DOM): `node --test tests/js/`.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  Backoff,
+  CLOSE,
+  Outbox,
+  ParoleSocket,
+  SeqTracker,
+  newClientId,
+  parseFrame,
+  socketUrl,
+} from "../../protocol/js/client.js";
+
+// --- client ids -----------------------------------------------------------------------
+
+test("client ids are 24 hex characters, valid for the protocol, and distinct", () => {
+  const ids = new Set();
+  for (let i = 0; i < 1000; i++) {
+    const id = newClientId();
+    assert.match(id, /^[A-Za-z0-9_-]{1,64}$/);
+    assert.equal(id.length, 24);
+    ids.add(id);
+  }
+  assert.equal(ids.size, 1000);
+});
+
+test("client ids come from getRandomValues", () => {
+  const fake = { getRandomValues: (bytes) => bytes.fill(171) };
+  assert.equal(newClientId(fake), "ab".repeat(12));
+});
+
+// --- backoff --------------------------------------------------------------------------
+
+test("backoff doubles its ceiling, stays within [ceiling/2, ceiling], and is capped", () => {
+  const low = new Backoff({ base: 100, cap: 1000, random: () => 0 });
+  assert.deepEqual(
+    Array.from({ length: 7 }, () => low.next()),
+    [50, 100, 200, 400, 500, 500, 500],
+  );
+  const high = new Backoff({ base: 100, cap: 1000, random: () => 1 });
+  assert.deepEqual(
+    Array.from({ length: 7 }, () => high.next()),
+    [100, 200, 400, 800, 1000, 1000, 1000],
+  );
+});
+
+test("backoff jitter spreads delays and reset starts over", () => {
+  const backoff = new Backoff({ base: 1000, cap: 8000 });
+  const delays = new Set(Array.from({ length: 50 }, () => {
+    backoff.reset();
+    return backoff.next();
+  }));
+  assert.ok(delays.size > 10, "jitter should vary the delay");
+  for (const d of delays) assert.ok(d >= 500 && d <= 1000);
+  for (let i = 0; i < 100; i++) assert.ok(backoff.next() <= 8000);
+});
+
+// --- seq tracking ---------------------------------------------------------------------
+
+test("seq tracker accepts each seq once and drops what was seen", () => {
+  const seqs = new SeqTracker();
+  assert.equal(seqs.last("c1"), 0);
+  assert.equal(seqs.accept("c1", 1), true);
+  assert.equal(seqs.accept("c1", 2), true);
+  assert.equal(seqs.accept("c1", 2), false);
+  assert.equal(seqs.accept("c1", 1), false);
+  assert.equal(seqs.accept("c2", 1), true, "conversations are independent");
+  assert.equal(seqs.accept("c1", 0), false);
+  assert.equal(seqs.accept("c1", "3"), false, "non-integer seqs are refused");
+  assert.deepEqual(seqs.toObject(), { c1: 2, c2: 1 });
+  seqs.forget("c2");
+  assert.deepEqual(seqs.toObject(), { c1: 2 });
+  seqs.clear();
+  assert.equal(seqs.last("c1"), 0);
+});
+
+test("seq tracker starts from known values (a console reconnecting)", () => {
+  const seqs = new SeqTracker({ abc: 5 });
+  assert.equal(seqs.accept("abc", 5), false);
+  assert.equal(seqs.accept("abc", 6), true);
+});
+
+// --- outbox ---------------------------------------------------------------------------
+
+test("outbox keeps unacknowledged frames in order until taken", () => {
+  const outbox = new Outbox();
+  outbox.add({ type: "send", client_id: "a", text: "1" });
+  outbox.add({ type: "send", client_id: "b", text: "2" });
+  outbox.add({ type: "send", client_id: "c", text: "3" });
+  assert.equal(outbox.size, 3);
+  assert.deepEqual(outbox.pending().map((f) => f.client_id), ["a", "b", "c"]);
+  assert.equal(outbox.take("b").text, "2");
+  assert.equal(outbox.take("b"), undefined, "an echo seen twice is harmless");
+  assert.deepEqual(outbox.pending().map((f) => f.client_id), ["a", "c"]);
+  outbox.drop((f) => f.client_id === "a");
+  assert.deepEqual(outbox.pending().map((f) => f.client_id), ["c"]);
+  assert.throws(() => outbox.add({ type: "send", text: "x" }), TypeError);
+});
+
+test("parseFrame accepts objects with a type only", () => {
+  assert.deepEqual(parseFrame('{"type":"welcome","v":1}'), { type: "welcome", v: 1 });
+  assert.equal(parseFrame("nope"), null);
+  assert.equal(parseFrame("[1]"), null);
+  assert.equal(parseFrame('{"v":1}'), null);
+  assert.equal(parseFrame("null"), null);
+});
+
+test("socketUrl follows the page scheme", () => {
+  assert.equal(socketUrl("/ws/visitor", { protocol: "https:", host: "a.fr" }), "wss://a.fr/ws/visitor");
+  assert.equal(socketUrl("/ws/console", { protocol: "http:", host: "b:8" }), "ws://b:8/ws/console");
+});
+
+// --- the socket, with a fake WebSocket and fake timers ----------------------------------
+
+function harness(options = {}) {
+  const sockets = [];
+  class FakeWebSocket {
+    constructor(url) {
+      this.url = url;
+      this.sent = [];
+      this.closed = null;
+      sockets.push(this);
+    }
+    send(text) {
+      this.sent.push(JSON.parse(text));
+    }
+    close(code) {
+      this.closed = code;
+    }
+    // test helpers
+    open() {
+      this.onopen?.();
+    }
+    receive(frame) {
+      this.onmessage?.({ data: JSON.stringify(frame) });
+    }
+    drop(code = 1006) {
+      this.onclose?.({ code });
+    }
+  }
+  const timers = [];
+  const states = [];
+  const frames = [];
+  const acks = [];
+  const refused = [];
+  let helloCount = 0;
+  const socket = new ParoleSocket({
+    url: "ws://test/ws/visitor",
+    hello: () => ({ type: "hello", versions: [1], n: ++helloCount }),
+    onFrame: (f) => frames.push(f),
+    onState: (s, d) => states.push([s, d]),
+    onAck: (f, e) => acks.push([f.client_id, e.seq]),
+    onRefused: (f, e) => refused.push([f.client_id, e.code]),
+    WebSocket: FakeWebSocket,
+    setTimeout: (fn, ms) => {
+      timers.push({ fn, ms });
+      return timers.length;
+    },
+    clearTimeout: () => {},
+    backoff: new Backoff({ base: 100, cap: 1000, random: () => 1 }),
+    ...options,
+  });
+  const runTimers = () => {
+    const due = timers.splice(0);
+    for (const t of due) t.fn();
+    return due.map((t) => t.ms);
+  };
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return { socket, sockets, timers, runTimers, states, frames, acks, refused, settle };
+}
+
+test("socket says hello first and flushes the outbox only after welcome", () => {
+  const h = harness();
+  h.socket.connect();
+  const ws = h.sockets[0];
+  assert.equal(ws.url, "ws://test/ws/visitor");
+  h.socket.sendReliable({ type: "send", client_id: "m1", text: "salut" });
+  assert.deepEqual(ws.sent, [], "nothing before the socket opens");
+  ws.open();
+  assert.deepEqual(ws.sent, [{ type: "hello", versions: [1], n: 1 }]);
+  ws.receive({ type: "welcome", v: 1, lang: "fr" });
+  assert.deepEqual(ws.sent.map((f) => f.type), ["hello", "send"]);
+  assert.equal(h.socket.state, "open");
+  assert.equal(h.socket.send({ type: "typing", active: true }), true);
+});
+
+test("unacknowledged sends are re-sent after a reconnect, acknowledged ones are not", async () => {
+  const h = harness();
+  h.socket.connect();
+  let ws = h.sockets[0];
+  ws.open();
+  ws.receive({ type: "welcome", v: 1, lang: "fr" });
+  h.socket.sendReliable({ type: "send", client_id: "a", text: "un" });
+  h.socket.sendReliable({ type: "send", client_id: "b", text: "deux" });
+  ws.receive({ type: "event", conversation: "c", seq: 3, kind: "message", client_id: "a" });
+  assert.deepEqual(h.acks, [["a", 3]]);
+  ws.drop(1006);
+  await h.settle();
+  assert.equal(h.socket.state, "waiting");
+  assert.equal(h.socket.send({ type: "typing", active: false }), false, "not while down");
+  assert.deepEqual(h.runTimers(), [100]);
+  ws = h.sockets[1];
+  ws.open();
+  ws.receive({ type: "welcome", v: 1, lang: "fr" });
+  assert.deepEqual(ws.sent, [
+    { type: "hello", versions: [1], n: 2 },
+    { type: "send", client_id: "b", text: "deux" },
+  ]);
+  ws.receive({ type: "event", conversation: "c", seq: 4, kind: "message", client_id: "b" });
+  assert.equal(h.socket.outbox.size, 0);
+});
+
+test("reconnect delays grow and reset after a welcome", async () => {
+  const h = harness();
+  h.socket.connect();
+  const delays = [];
+  for (let i = 0; i < 5; i++) {
+    h.sockets.at(-1).drop(1006);
+    await h.settle();
+    delays.push(...h.runTimers());
+  }
+  assert.deepEqual(delays, [100, 200, 400, 800, 1000]);
+  const ws = h.sockets.at(-1);
+  ws.open();
+  ws.receive({ type: "welcome", v: 1, lang: "fr" });
+  ws.drop(4008);
+  await h.settle();
+  assert.deepEqual(h.runTimers(), [100], "after a welcome, a slow-consumer close reconnects after the base delay");
+});
+
+test("a refused send leaves the outbox; rate limiting retries it later", () => {
+  const h = harness();
+  h.socket.connect();
+  const ws = h.sockets[0];
+  ws.open();
+  ws.receive({ type: "welcome", v: 1, lang: "fr" });
+  h.socket.sendReliable({ type: "send", client_id: "x", text: "a" });
+  h.socket.sendReliable({ type: "send", client_id: "y", text: "b" });
+  ws.receive({ type: "error", code: "not_allowed", message: "Non", ref: "x" });
+  assert.deepEqual(h.refused, [["x", "not_allowed"]]);
+  assert.equal(h.frames.at(-1).type, "error", "the caller still sees the error");
+  ws.receive({ type: "error", code: "rate_limited", message: "Doucement", ref: "y" });
+  assert.equal(h.socket.outbox.has("y"), true);
+  const before = ws.sent.length;
+  h.runTimers();
+  assert.equal(ws.sent.length, before + 1);
+  assert.equal(ws.sent.at(-1).client_id, "y");
+});
+
+test("replaced (4009) and version (4002) closes do not reconnect", async () => {
+  for (const [code, state] of [[CLOSE.REPLACED, "replaced"], [CLOSE.VERSION, "stopped"]]) {
+    const h = harness();
+    h.socket.connect();
+    h.sockets[0].open();
+    h.sockets[0].drop(code);
+    await h.settle();
+    assert.equal(h.socket.state, state);
+    assert.equal(h.timers.length, 0);
+    h.socket.connect(); // taking the session back is explicit
+    assert.equal(h.sockets.length, 2);
+  }
+});
+
+test("onClose may stop reconnecting (a console whose login expired)", async () => {
+  const h = harness({ onClose: async () => false });
+  h.socket.connect();
+  h.sockets[0].drop(1006);
+  await h.settle();
+  assert.equal(h.socket.state, "stopped");
+  assert.equal(h.timers.length, 0);
+});
+
+test("stop closes the socket and cancels reconnects; nudge reconnects now", async () => {
+  const h = harness();
+  h.socket.connect();
+  h.sockets[0].drop(1006);
+  await h.settle();
+  h.socket.nudge();
+  assert.equal(h.sockets.length, 2, "nudge connects without waiting for the timer");
+  h.socket.stop();
+  assert.equal(h.sockets[1].closed, 1000);
+  h.sockets[1].drop(1000);
+  await h.settle();
+  assert.equal(h.sockets.length, 2);
+  assert.equal(h.socket.state, "stopped");
+});
+
+test("frames from an old socket are ignored", () => {
+  const h = harness();
+  h.socket.connect();
+  const old = h.sockets[0];
+  h.socket.stop();
+  h.socket.connect();
+  old.receive({ type: "welcome", v: 1, lang: "fr" });
+  assert.equal(h.frames.length, 0);
+});

@@ -1,0 +1,87 @@
+// Parole launcher; the chat runs in an iframe on Parole's origin. Options: data-site,
+// data-lang, data-label, data-title. Size budget: 4 KB.
+(() => {
+  const me = document.currentScript;
+  if (!me || !me.src) return;
+  const origin = new URL(me.src).origin;
+  const d = me.dataset;
+  const label = d.label || "Parler à un conseiller";
+  const KEY = "parole:active";
+  const css = `:host{all:initial}
+.l{position:fixed;right:16px;bottom:16px;z-index:2147483646;display:flex;align-items:center;gap:8px;min-height:48px;padding:10px 18px;border:2px solid #fff;border-radius:24px;background:#1d4f91;color:#fff;font:600 16px/1.2 system-ui,sans-serif;cursor:pointer;box-shadow:0 2px 8px #0004}
+.l:hover{background:#163d70}.l:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
+.l::before{content:"";width:20px;height:16px;border-radius:7px 7px 7px 0;background:currentColor}
+.b{min-width:22px;padding:2px 6px;border-radius:11px;background:#fff;color:#1d4f91;font-size:14px;text-align:center}
+[hidden]{display:none}
+.p{position:fixed;right:16px;bottom:80px;z-index:2147483647;width:380px;height:min(620px,calc(100vh - 96px));border:1px solid #8a94a6;border-radius:12px;overflow:hidden;box-shadow:0 4px 24px #0005}
+.p iframe{display:block;width:100%;height:100%;border:0}
+@media (max-width:599px){.p{inset:0;width:100%;height:100%;border:0;border-radius:0}}`;
+  const el = (tag, cls) => Object.assign(document.createElement(tag), cls && { className: cls });
+  const host = el("div");
+  const root = host.attachShadow({ mode: "open" });
+  if ("adoptedStyleSheets" in root) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else root.append(Object.assign(el("style"), { textContent: css }));
+  const button = el("button", "l");
+  button.setAttribute("aria-expanded", "false");
+  const text = Object.assign(el("span"), { textContent: label });
+  const badge = el("span", "b");
+  const panel = el("div", "p");
+  badge.hidden = panel.hidden = true;
+  button.append(text, badge);
+  root.append(button, panel);
+  let frame = null;
+
+  const post = (type) => frame && frame.contentWindow.postMessage({ type }, origin);
+  const load = () => {
+    if (frame) return;
+    const url = new URL("/chat", origin);
+    url.searchParams.set("site", d.site || "");
+    url.searchParams.set("host", location.origin);
+    url.searchParams.set("lang", d.lang || navigator.language || "fr");
+    frame = el("iframe");
+    frame.title = d.title || "Parole : discussion anonyme avec un conseiller";
+    frame.src = url.href;
+    frame.onload = () => post(panel.hidden ? "parole:hidden" : "parole:shown");
+    panel.append(frame);
+  };
+  const open = () => {
+    load();
+    panel.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    frame.focus();
+    post("parole:shown");
+  };
+  const close = () => {
+    if (panel.hidden) return;
+    panel.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    post("parole:hidden");
+    button.focus();
+  };
+  button.onclick = () => (panel.hidden ? open() : close());
+  document.addEventListener("keydown", (e) => e.key === "Escape" && close());
+  addEventListener("message", (e) => {
+    if (e.origin !== origin || !frame || e.source !== frame.contentWindow) return;
+    const m = e.data || {};
+    if (m.type === "parole:close") close();
+    if (m.type === "parole:unread") {
+      const n = Math.max(0, Math.min(99, m.count | 0));
+      badge.textContent = n || "";
+      badge.hidden = !n;
+      if (n && m.label) button.setAttribute("aria-label", `${label} (${String(m.label).slice(0, 80)})`);
+      else button.removeAttribute("aria-label");
+    }
+    if (m.type === "parole:active") {
+      try {
+        m.active ? sessionStorage.setItem(KEY, "1") : sessionStorage.removeItem(KEY);
+      } catch (_) {}
+    }
+  });
+  (document.body || document.documentElement).append(host);
+  try {
+    if (sessionStorage.getItem(KEY)) load();
+  } catch (_) {}
+})();

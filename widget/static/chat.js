@@ -1,0 +1,652 @@
+// The visitor's chat page, inside the widget's iframe on Parole's own origin.
+// Views: poles -> question -> waiting -> talk -> ended. Every visible text comes
+// from the catalog embedded in the page; every message is drawn with textContent.
+
+import { ParoleSocket, SeqTracker, newClientId, socketUrl } from "/static/protocol/client.js";
+import * as frames from "/static/protocol/frames.js";
+import { addPending, clearPending, readPending, removePending } from "./pending.js";
+
+const TOKEN_KEY = "parole:token";
+const READ_KEY = "parole:read";
+const TYPING_REFRESH = 4000; // re-announce "typing" while the visitor keeps typing
+const TYPING_IDLE = 3000; // then "stopped" after this much quiet
+const TYPING_STALE = 8000; // hide the counsellor's indicator if not refreshed
+
+const body = document.body;
+const hostOrigin = body.dataset.hostOrigin || "";
+const lang = body.dataset.lang || document.documentElement.lang || "fr";
+const catalog = JSON.parse(document.getElementById("parole-i18n").textContent);
+const $ = (id) => document.getElementById(id);
+
+// --- texts ------------------------------------------------------------------------------
+function t(key, vars = {}) {
+  const text = catalog[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
+}
+const plurals = new Intl.PluralRules(lang);
+function tp(base, n, vars = {}) {
+  const key = `${base}.${plurals.select(n)}`;
+  return t(key in catalog ? key : `${base}.other`, { n, ...vars });
+}
+const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+
+// The iframe's sessionStorage (null where the browser refuses it): the resume token,
+// the last seq read, and the messages not yet acknowledged (see pending.js).
+const store = (() => {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+})();
+
+function storage(action, key, value) {
+  try {
+    if (action === "get") return store.getItem(key);
+    if (action === "set") store.setItem(key, value);
+    if (action === "del") store.removeItem(key);
+  } catch {
+    // storage refused (private mode...): the chat still works, without resume
+  }
+  return null;
+}
+
+// --- state ------------------------------------------------------------------------------
+const state = {
+  poles: new Map(), // id -> {name, description}
+  citeLoaded: false,
+  chosen: null, // pole id picked before joining
+  question: "",
+  joinFrame: null, // a join to send once connected
+  session: null, // last `session` frame
+  conversation: null,
+  alias: "",
+  pole: "",
+  seqs: new SeqTracker(),
+  pending: new Map(), // client_id -> <li>
+  restored: [], // unacknowledged messages found in storage after a reload, re-sent once talking
+  visible: !hostOrigin, // the host shows the panel (or we are not framed)
+  readSeq: Number(storage("get", READ_KEY) || 0),
+  unread: 0,
+  typingSent: 0,
+  typingIdle: null,
+  typingStale: null,
+  everOpen: false,
+  view: null,
+};
+let socket = null;
+
+// --- host page --------------------------------------------------------------------------
+function toHost(message) {
+  if (hostOrigin && window.parent !== window) window.parent.postMessage(message, hostOrigin);
+}
+
+window.addEventListener("message", (event) => {
+  if (!hostOrigin || event.origin !== hostOrigin || event.source !== window.parent) return;
+  const type = event.data && event.data.type;
+  if (type === "parole:shown") {
+    state.visible = true;
+    markRead();
+    focusView();
+  } else if (type === "parole:hidden") {
+    state.visible = false;
+  }
+});
+
+if (hostOrigin) {
+  $("close").hidden = false;
+  $("close").addEventListener("click", () => toHost({ type: "parole:close" }));
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  if (!$("end-confirm").hidden) {
+    closeConfirm();
+  } else if (!$("rename-form").hidden) {
+    closeRename();
+  } else if (hostOrigin) {
+    toHost({ type: "parole:close" });
+  }
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && state.visible) markRead();
+});
+
+function markRead() {
+  if (state.conversation) {
+    state.readSeq = state.seqs.last(state.conversation);
+    storage("set", READ_KEY, String(state.readSeq));
+  }
+  if (state.unread) {
+    state.unread = 0;
+    toHost({ type: "parole:unread", count: 0 });
+  }
+}
+
+function countUnread(event) {
+  if (event.author !== "counsellor" || event.seq <= state.readSeq) return;
+  if (state.visible && !document.hidden) {
+    markRead();
+    return;
+  }
+  state.unread += 1;
+  toHost({ type: "parole:unread", count: state.unread, label: tp("widget.unread", state.unread) });
+}
+
+// --- views ------------------------------------------------------------------------------
+const VIEWS = ["loading", "poles", "question", "waiting", "talk", "ended"];
+
+function show(...names) {
+  const changed = names.join() !== state.view;
+  state.view = names.join();
+  for (const name of VIEWS) $(`view-${name}`).hidden = !names.includes(name);
+  placePseudonym();
+  if (changed) focusView();
+}
+
+/**
+ * The pseudonym and its rename control: one element, moved into the view that
+ * allows renaming (waiting, or talking), hidden elsewhere (e.g. once ended).
+ */
+function placePseudonym() {
+  const box = $("pseudonym-box");
+  const slot = { waiting: $("waiting-pseudonym-slot"), talk: $("talk-pseudonym-slot") }[state.view] || null;
+  box.hidden = !slot;
+  if (!slot || box.parentElement === slot) return;
+  $("rename-form").hidden = true; // a form half-filled in another view is dropped
+  $("rename-open").setAttribute("aria-expanded", "false");
+  slot.append(box);
+}
+
+function focusView() {
+  const view = state.view || "";
+  let target = null;
+  if (view === "poles") target = $("poles-heading");
+  else if (view === "question") target = $("question");
+  else if (view === "waiting") target = $("waiting-heading");
+  else if (view === "talk") target = $("compose-text");
+  else if (view.includes("ended")) target = $("ended-heading");
+  if (target && (state.visible || !hostOrigin)) target.focus({ preventScroll: view === "talk" });
+}
+
+function alertText(text) {
+  $("alert").textContent = text || "";
+}
+
+function banner(text, takeback = false) {
+  $("banner-text").textContent = text || "";
+  $("banner").classList.toggle("on", Boolean(text));
+  $("takeback").hidden = !takeback;
+}
+
+// --- poles ------------------------------------------------------------------------------
+async function loadCite() {
+  $("poles-message").hidden = true;
+  $("poles-retry").hidden = true;
+  try {
+    const response = await fetch("/api/cite", { credentials: "omit", cache: "no-store" });
+    if (!response.ok) throw new Error(String(response.status));
+    const cite = await response.json();
+    state.poles = new Map(cite.poles.map((p) => [p.id, p]));
+    state.citeLoaded = true;
+    drawPoles(cite);
+  } catch {
+    $("poles-message").textContent = t("widget.poles.error");
+    $("poles-message").hidden = false;
+    $("poles-retry").hidden = false;
+  }
+  refreshTalkHead();
+}
+
+function drawPoles(cite) {
+  const list = $("poles");
+  list.replaceChildren();
+  if (!cite.open || cite.poles.length === 0) {
+    $("poles-message").textContent = t(cite.open ? "widget.poles.none" : "widget.poles.closed");
+    $("poles-message").hidden = false;
+    return;
+  }
+  for (const pole of cite.poles) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "pole";
+    button.dataset.pole = pole.id;
+    const name = document.createElement("span");
+    name.className = "pole-name";
+    name.textContent = pole.name;
+    button.append(name);
+    if (pole.description) {
+      const description = document.createElement("span");
+      description.className = "pole-description";
+      description.textContent = pole.description;
+      button.append(description);
+    }
+    button.addEventListener("click", () => choosePole(pole.id));
+    item.append(button);
+    list.append(item);
+  }
+  if (state.view === "poles") focusView();
+}
+
+function poleName(id) {
+  return state.poles.get(id)?.name || id || "";
+}
+
+function choosePole(id) {
+  state.chosen = id;
+  $("chosen-pole").textContent = poleName(id);
+  alertText("");
+  show("question");
+}
+
+$("poles-retry").addEventListener("click", loadCite);
+$("change-pole").addEventListener("click", () => show("poles"));
+
+$("join-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (!state.chosen) return;
+  const question = frames.cleanText($("question").value);
+  const frame = frames.join({ pole: state.chosen, question, clientId: question ? newClientId() : undefined });
+  state.question = question;
+  alertText("");
+  $("join").disabled = true;
+  state.joinFrame = frame;
+  if (socket.send(frame)) state.joinFrame = null;
+});
+
+// --- waiting ----------------------------------------------------------------------------
+function drawWaiting() {
+  $("pseudonym").textContent = state.session?.pseudonym || "";
+  $("waiting-question").hidden = !state.question;
+  $("waiting-question-text").textContent = state.question;
+}
+
+function drawPosition(frame) {
+  $("position-number").textContent = String(frame.position);
+  $("position-text").textContent =
+    frame.position <= 1 ? t("widget.position.first") : t("widget.position.other", { n: frame.position });
+  $("waiting-count").textContent = tp("widget.waiting.count", frame.waiting);
+}
+
+function openRename() {
+  $("rename-form").hidden = false;
+  $("rename-open").setAttribute("aria-expanded", "true");
+  $("rename-input").value = state.session?.pseudonym || "";
+  $("rename-input").focus();
+  $("rename-input").select();
+}
+
+function closeRename() {
+  $("rename-form").hidden = true;
+  $("rename-open").setAttribute("aria-expanded", "false");
+  $("rename-open").focus();
+}
+
+$("rename-open").addEventListener("click", () => ($("rename-form").hidden ? openRename() : closeRename()));
+$("rename-cancel").addEventListener("click", closeRename);
+$("rename-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const pseudonym = frames.cleanPseudonym($("rename-input").value);
+  if (pseudonym && socket.send(frames.rename(pseudonym))) closeRename();
+});
+
+$("leave").addEventListener("click", () => socket.send(frames.leave()));
+
+// --- talking ----------------------------------------------------------------------------
+function refreshTalkHead() {
+  if (!state.alias) return;
+  $("talk-title").textContent = t("widget.talking.with", { alias: state.alias });
+  $("talk-pole").textContent = t("widget.talking.pole", { pole: poleName(state.pole) });
+}
+
+function firstPending() {
+  for (const li of state.pending.values()) if (li.isConnected) return li;
+  return null;
+}
+
+function addLine(li) {
+  const list = $("messages");
+  list.insertBefore(li, firstPending()); // confirmed lines stay above pending ones
+  if (state.view === "talk" || state.view?.includes("talk")) li.scrollIntoView({ block: "end" });
+}
+
+function messageLine(author, text, at, pending = false) {
+  const li = document.createElement("li");
+  li.className = `msg msg-${author}${pending ? " pending" : ""}`;
+  const meta = document.createElement("p");
+  meta.className = "msg-meta";
+  const who = document.createElement("span");
+  who.className = "msg-author";
+  who.textContent = author === "visitor" ? t("widget.message.you") : state.alias;
+  meta.append(who);
+  const when = document.createElement("span");
+  when.className = "msg-status";
+  if (pending) {
+    when.textContent = t("widget.message.pending");
+  } else {
+    when.textContent = clock.format(new Date(at));
+  }
+  meta.append(" ", when);
+  const bubble = document.createElement("p");
+  bubble.className = "msg-text";
+  bubble.textContent = text;
+  li.append(meta, bubble);
+  return li;
+}
+
+function systemLine(text) {
+  const li = document.createElement("li");
+  li.className = "msg msg-system";
+  li.textContent = text;
+  return li;
+}
+
+function onEvent(event) {
+  if (event.kind === "message" && event.author === "visitor" && event.client_id) {
+    removePending(store, event.client_id); // acknowledged: nothing to re-send after a reload
+  }
+  if (!state.seqs.accept(event.conversation, event.seq)) return;
+  if (event.kind === "opened") {
+    state.alias = event.alias || "";
+    state.pole = event.pole || state.session?.pole || "";
+    refreshTalkHead();
+    addLine(systemLine(t("widget.event.opened", { alias: state.alias, pole: poleName(state.pole) })));
+  } else if (event.kind === "message") {
+    const pending = event.client_id ? state.pending.get(event.client_id) : null;
+    if (pending) {
+      state.pending.delete(event.client_id);
+      pending.remove();
+    }
+    if (event.author === "counsellor") setTyping(false);
+    addLine(messageLine(event.author, event.text, event.at));
+    countUnread(event);
+  } else if (event.kind === "renamed") {
+    addLine(systemLine(t("widget.event.renamed", { name: event.text })));
+  } else if (event.kind === "ended") {
+    const key = `widget.event.ended.${event.author}`;
+    addLine(systemLine(t(key in catalog ? key : "widget.event.ended")));
+    setTyping(false);
+  }
+}
+
+function setTyping(active) {
+  clearTimeout(state.typingStale);
+  $("typing").textContent = active ? t("widget.typing", { alias: state.alias }) : "";
+  if (active) state.typingStale = setTimeout(() => setTyping(false), TYPING_STALE);
+}
+
+function sendTyping(active) {
+  if (state.session?.state !== "talking") return;
+  if (active) {
+    clearTimeout(state.typingIdle);
+    state.typingIdle = setTimeout(() => sendTyping(false), TYPING_IDLE);
+    if (Date.now() - state.typingSent < TYPING_REFRESH) return;
+    if (socket.send(frames.visitorTyping(true))) state.typingSent = Date.now();
+  } else if (state.typingSent) {
+    clearTimeout(state.typingIdle);
+    state.typingSent = 0;
+    socket.send(frames.visitorTyping(false));
+  }
+}
+
+/** A line greyed as pending until the server's echo of `client_id` replaces it. */
+function pendingLine(clientId, text) {
+  const li = messageLine("visitor", text, Date.now(), true);
+  li.dataset.clientId = clientId;
+  $("messages").append(li);
+  state.pending.set(clientId, li);
+  return li;
+}
+
+function sendMessage() {
+  const box = $("compose-text");
+  const text = frames.cleanText(box.value);
+  if (!text || state.session?.state !== "talking") return;
+  const frame = frames.visitorSend({ clientId: newClientId(), text });
+  pendingLine(frame.client_id, frame.text).scrollIntoView({ block: "end" });
+  box.value = "";
+  sendTyping(false);
+  addPending(store, frame); // kept across a reload until its echo arrives
+  socket.sendReliable(frame);
+}
+
+/** After a reload: send again what was typed but not acknowledged (same client_id: stored once). */
+function resendRestored() {
+  const restored = state.restored;
+  state.restored = [];
+  for (const entry of restored) {
+    if (!state.pending.has(entry.client_id)) continue; // its echo came already
+    let frame;
+    try {
+      frame = frames.visitorSend({ clientId: entry.client_id, text: entry.text });
+    } catch {
+      markFailed(state.pending.get(entry.client_id));
+      state.pending.delete(entry.client_id);
+      removePending(store, entry.client_id);
+      continue;
+    }
+    socket.sendReliable(frame);
+  }
+}
+
+$("compose").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sendMessage();
+  $("compose-text").focus();
+});
+$("compose-text").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    sendMessage();
+  }
+});
+$("compose-text").addEventListener("input", () => sendTyping($("compose-text").value.trim() !== ""));
+
+function closeConfirm() {
+  $("end-confirm").hidden = true;
+  $("end").focus();
+}
+$("end").addEventListener("click", () => {
+  $("end-confirm").hidden = false;
+  $("end-no").focus();
+});
+$("end-no").addEventListener("click", closeConfirm);
+$("end-yes").addEventListener("click", () => {
+  $("end-confirm").hidden = true;
+  socket.send(frames.leave());
+});
+
+// --- ended, and starting again ----------------------------------------------------------
+function showEnded() {
+  sendTyping(false);
+  setTyping(false);
+  $("compose").hidden = true;
+  $("end").hidden = true;
+  $("end-confirm").hidden = true;
+  $("ended-left").hidden = Boolean(state.conversation);
+  for (const li of state.pending.values()) markFailed(li);
+  state.pending.clear();
+  state.restored = [];
+  socket.outbox.drop(); // the conversation is over: nothing can be sent any more
+  clearPending(store);
+  toHost({ type: "parole:active", active: false });
+  if (state.conversation) show("talk", "ended");
+  else show("ended");
+  $("messages").scrollTop = $("messages").scrollHeight;
+}
+
+function markFailed(li) {
+  li.classList.remove("pending");
+  li.classList.add("failed");
+  const status = li.querySelector(".msg-status");
+  if (status) status.textContent = t("widget.message.failed");
+}
+
+function reset() {
+  storage("del", TOKEN_KEY);
+  storage("del", READ_KEY);
+  clearPending(store);
+  state.restored = [];
+  Object.assign(state, {
+    chosen: null,
+    question: "",
+    joinFrame: null,
+    session: null,
+    conversation: null,
+    alias: "",
+    pole: "",
+    readSeq: 0,
+    unread: 0,
+    typingSent: 0,
+  });
+  state.seqs.clear();
+  state.pending.clear();
+  $("messages").replaceChildren();
+  $("question").value = "";
+  $("compose-text").value = "";
+  $("compose").hidden = false;
+  $("end").hidden = false;
+  $("join").disabled = false;
+  $("position-number").textContent = "–";
+  $("position-text").textContent = "";
+  $("waiting-count").textContent = "";
+  $("talk-title").textContent = "";
+  $("talk-pole").textContent = "";
+  setTyping(false);
+  toHost({ type: "parole:active", active: false });
+  toHost({ type: "parole:unread", count: 0 });
+}
+
+$("restart").addEventListener("click", () => {
+  socket.stop();
+  reset();
+  alertText("");
+  show("poles");
+  startSocket();
+});
+
+// --- the connection ---------------------------------------------------------------------
+function onSession(frame) {
+  if (frame.token) {
+    storage("set", TOKEN_KEY, frame.token);
+    toHost({ type: "parole:active", active: true });
+  }
+  state.session = frame;
+  state.joinFrame = null;
+  $("join").disabled = false;
+  if (frame.conversation) state.conversation = frame.conversation;
+  $("pseudonym").textContent = frame.pseudonym || "";
+  if (frame.state === "waiting") {
+    drawWaiting();
+    show("waiting");
+  } else if (frame.state === "talking") {
+    $("compose").hidden = false;
+    $("end").hidden = false;
+    show("talk");
+    resendRestored();
+  } else {
+    showEnded();
+  }
+}
+
+function onError(frame) {
+  if (frame.code === "resume_failed") {
+    socket.stop();
+    reset();
+    show("poles");
+    alertText(frame.message);
+    startSocket();
+    return;
+  }
+  $("join").disabled = false;
+  alertText(frame.message);
+}
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case "welcome":
+      if (state.joinFrame && !state.session && socket.send(state.joinFrame)) state.joinFrame = null;
+      break;
+    case "session":
+      alertText("");
+      onSession(frame);
+      break;
+    case "position":
+      drawPosition(frame);
+      break;
+    case "event":
+      onEvent(frame);
+      break;
+    case "typing":
+      if (frame.author === "counsellor") setTyping(frame.active);
+      break;
+    case "error":
+      onError(frame);
+      break;
+    default:
+      break;
+  }
+}
+
+function onState(name, detail) {
+  $("main").inert = name === "replaced";
+  if (name === "open") {
+    state.everOpen = true;
+    banner("");
+  } else if (name === "waiting") {
+    banner(t(state.everOpen ? "widget.connection.lost" : "widget.connection.connecting"));
+  } else if (name === "replaced") {
+    banner(t("widget.connection.replaced"), true);
+    $("takeback").focus();
+  } else if (name === "stopped" && detail) {
+    banner(t(detail === 4002 ? "error.unsupported_version" : "widget.connection.stopped"));
+  }
+}
+
+function startSocket() {
+  socket = new ParoleSocket({
+    url: socketUrl("/ws/visitor"),
+    hello: () =>
+      frames.visitorHello({
+        lang,
+        resume: storage("get", TOKEN_KEY) ?? undefined,
+        lastSeq: state.conversation ? state.seqs.last(state.conversation) : 0,
+      }),
+    onFrame,
+    onState,
+    onRefused: (frame, error) => {
+      const li = state.pending.get(frame.client_id);
+      if (li) {
+        state.pending.delete(frame.client_id);
+        markFailed(li);
+      }
+      removePending(store, frame.client_id);
+      alertText(error.message);
+    },
+  });
+  socket.connect();
+}
+
+$("takeback").addEventListener("click", () => {
+  banner("");
+  socket.connect();
+});
+window.addEventListener("online", () => socket.nudge());
+
+// --- start ------------------------------------------------------------------------------
+if (!frames.isToken(storage("get", TOKEN_KEY))) storage("del", TOKEN_KEY); // none, or unusable
+if (storage("get", TOKEN_KEY)) {
+  show("loading"); // the session comes back with `session` (or resume_failed)
+  toHost({ type: "parole:active", active: true });
+  // Messages typed before the reload and never acknowledged: shown greyed below the
+  // replayed conversation, re-sent once the session is back in a conversation.
+  state.restored = readPending(store);
+  for (const entry of state.restored) pendingLine(entry.client_id, entry.text);
+} else {
+  clearPending(store);
+  show("poles");
+}
+loadCite();
+startSocket();
