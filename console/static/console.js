@@ -2,12 +2,12 @@
 // Every visible text comes from the catalog embedded in the page; every message is
 // drawn with textContent.
 
-import { ParoleSocket, SeqTracker, newClientId, socketUrl } from "/static/protocol/client.js";
+import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "/static/protocol/client.js";
 import * as frames from "/static/protocol/frames.js";
+// The console reuses the widget's conversation thread component (and thread.css).
+import { PendingLines, messageItem, systemItem } from "/static/widget/thread.js";
 
-const TYPING_REFRESH = 4000;
-const TYPING_IDLE = 3000;
-const TYPING_STALE = 8000;
+const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
 
 const $ = (id) => document.getElementById(id);
 const catalog = JSON.parse($("parole-i18n").textContent);
@@ -146,9 +146,8 @@ function makeConversation(info) {
     pseudonym: info.pseudonym,
     ended: info.state === "ended",
     unread: 0,
-    pending: new Map(),
-    typingSent: 0,
-    typingIdle: null,
+    pending: new PendingLines(), // our lines not yet echoed by the server
+    typing: new TypingSender((active) => !(active && c.ended) && socket.send(frames.consoleTyping(c.id, active))),
     typingStale: null,
     pane,
     item,
@@ -167,7 +166,7 @@ function makeConversation(info) {
       sendMessage(c);
     }
   });
-  textarea.addEventListener("input", () => sendTyping(c, textarea.value.trim() !== ""));
+  textarea.addEventListener("input", () => c.typing.update(textarea.value.trim() !== ""));
   pane.querySelector(".end").addEventListener("click", () => {
     pane.querySelector(".confirm").hidden = false;
     pane.querySelector(".end-no").focus();
@@ -257,7 +256,7 @@ function dismiss(c) {
 
 function markEnded(c, notice = "console.conversation.ended.notice") {
   c.ended = true;
-  sendTyping(c, false);
+  c.typing.update(false);
   setTyping(c, false);
   c.pane.querySelector(".compose").hidden = true;
   c.pane.querySelector(".end").hidden = true;
@@ -266,70 +265,33 @@ function markEnded(c, notice = "console.conversation.ended.notice") {
   const note = c.pane.querySelector(".ended-notice");
   note.textContent = t(notice);
   note.hidden = false;
-  for (const li of c.pending.values()) markFailed(li);
-  c.pending.clear();
+  c.pending.failAll(t("console.message.failed"));
   socket.outbox.drop((frame) => frame.conversation === c.id);
   drawConversation(c);
   drawQueues();
 }
 
 // --- messages ---------------------------------------------------------------------------
-function firstPending(c) {
-  for (const li of c.pending.values()) if (li.isConnected) return li;
-  return null;
-}
-
 function addLine(c, li) {
   const log = c.pane.querySelector(".messages");
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-  log.insertBefore(li, firstPending(c));
-  if (atBottom || li.classList.contains("msg-counsellor")) log.scrollTop = log.scrollHeight;
+  c.pending.insert(log, li); // confirmed lines stay above pending ones
+  if (atBottom || li.classList.contains("msg-mine")) log.scrollTop = log.scrollHeight;
 }
 
 function messageLine(c, author, text, at, pending = false) {
-  const li = document.createElement("li");
-  li.className = `msg msg-${author}${pending ? " pending" : ""}`;
-  const meta = document.createElement("p");
-  meta.className = "msg-meta";
-  const who = document.createElement("span");
-  who.className = "msg-author";
-  who.textContent = author === "counsellor" ? t("console.message.you") : c.pseudonym;
-  const when = document.createElement("span");
-  when.className = "msg-status";
-  when.textContent = pending ? t("console.message.pending") : clock.format(new Date(at));
-  meta.append(who, " ", when);
-  const bubble = document.createElement("p");
-  bubble.className = "msg-text";
-  bubble.textContent = text;
-  li.append(meta, bubble);
-  return li;
-}
-
-function systemLine(text) {
-  const li = document.createElement("li");
-  li.className = "msg msg-system";
-  li.textContent = text;
-  return li;
-}
-
-function markFailed(li) {
-  li.classList.remove("pending");
-  li.classList.add("failed");
-  const status = li.querySelector(".msg-status");
-  if (status) status.textContent = t("console.message.failed");
+  const mine = author === "counsellor";
+  const status = pending ? t("console.message.pending") : clock.format(new Date(at));
+  return messageItem({ mine, author: mine ? t("console.message.you") : c.pseudonym, status, text, pending });
 }
 
 function onEvent(event) {
   const c = state.conversations.get(event.conversation);
   if (!c || !state.seqs.accept(event.conversation, event.seq)) return;
   if (event.kind === "opened") {
-    addLine(c, systemLine(t("console.event.opened", { pseudonym: c.pseudonym, pole: poleName(event.pole || c.pole) })));
+    addLine(c, systemItem(t("console.event.opened", { pseudonym: c.pseudonym, pole: poleName(event.pole || c.pole) })));
   } else if (event.kind === "message") {
-    const pending = event.client_id ? c.pending.get(event.client_id) : null;
-    if (pending) {
-      c.pending.delete(event.client_id);
-      pending.remove();
-    }
+    c.pending.settle(event.client_id); // its echo replaces our pending line
     if (event.author === "visitor") setTyping(c, false);
     addLine(c, messageLine(c, event.author, event.text, event.at));
     if (event.author === "visitor" && (state.selected !== c.id || document.hidden)) {
@@ -340,10 +302,10 @@ function onEvent(event) {
   } else if (event.kind === "renamed") {
     c.pseudonym = event.text;
     drawConversation(c);
-    addLine(c, systemLine(t("console.event.renamed", { name: event.text })));
+    addLine(c, systemItem(t("console.event.renamed", { name: event.text })));
   } else if (event.kind === "ended") {
     const key = `console.event.ended.${event.author}`;
-    addLine(c, systemLine(t(key in catalog ? key : "console.event.ended")));
+    addLine(c, systemItem(t(key in catalog ? key : "console.event.ended")));
     markEnded(c);
   }
 }
@@ -356,20 +318,6 @@ function setTyping(c, active) {
   if (active) c.typingStale = setTimeout(() => setTyping(c, false), TYPING_STALE);
 }
 
-function sendTyping(c, active) {
-  if (c.ended && active) return;
-  if (active) {
-    clearTimeout(c.typingIdle);
-    c.typingIdle = setTimeout(() => sendTyping(c, false), TYPING_IDLE);
-    if (Date.now() - c.typingSent < TYPING_REFRESH) return;
-    if (socket.send(frames.consoleTyping(c.id, true))) c.typingSent = Date.now();
-  } else if (c.typingSent) {
-    clearTimeout(c.typingIdle);
-    c.typingSent = 0;
-    socket.send(frames.consoleTyping(c.id, false));
-  }
-}
-
 function sendMessage(c) {
   const box = c.pane.querySelector("textarea");
   const text = frames.cleanText(box.value);
@@ -379,9 +327,9 @@ function sendMessage(c) {
   const log = c.pane.querySelector(".messages");
   log.append(li);
   log.scrollTop = log.scrollHeight;
-  c.pending.set(frame.client_id, li);
+  c.pending.add(frame.client_id, li);
   box.value = "";
-  sendTyping(c, false);
+  c.typing.update(false);
   socket.sendReliable(frame);
 }
 
@@ -484,12 +432,7 @@ socket = new ParoleSocket({
   onState,
   onClose: stillSignedIn,
   onRefused: (frame, error) => {
-    const c = state.conversations.get(frame.conversation);
-    const li = c?.pending.get(frame.client_id);
-    if (li) {
-      c.pending.delete(frame.client_id);
-      markFailed(li);
-    }
+    state.conversations.get(frame.conversation)?.pending.fail(frame.client_id, t("console.message.failed"));
     alertText(error.message);
   },
 });

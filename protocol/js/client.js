@@ -1,9 +1,10 @@
 // Parole's websocket client, shared by the visitor widget and the counsellor console.
 //
 // The pure parts (client ids, backoff, seq tracking, the outbox of unacknowledged
-// sends) need no DOM and are unit-tested under Node (tests/js/). ParoleSocket ties
-// them to a WebSocket: it says `hello` on every (re)connect, re-sends what was not
-// acknowledged, and reconnects with capped, jittered exponential backoff.
+// sends, when to send `typing`) need no DOM and are unit-tested under Node
+// (tests/js/). ParoleSocket ties them to a WebSocket: it says `hello` on every
+// (re)connect, re-sends what was not acknowledged, and reconnects with capped,
+// jittered exponential backoff.
 
 export const PROTOCOL_VERSIONS = [1];
 
@@ -126,6 +127,45 @@ export class Outbox {
 
   get size() {
     return this.frames.size;
+  }
+}
+
+/**
+ * When to send `typing` frames while someone types. `update(true)` on each input
+ * with text: "typing" goes out at once, then again at most every `refresh` ms while
+ * the typing goes on; "stopped" goes out after `idle` ms of quiet, or at
+ * `update(false)` (box emptied, message sent), and only if "typing" went out.
+ * `send(active)` sends the frame and says whether it went (false: not now).
+ */
+export class TypingSender {
+  constructor(send, options = {}) {
+    this.send = send;
+    this.refresh = options.refresh ?? 4000;
+    this.idle = options.idle ?? 3000;
+    this.now = options.now ?? Date.now;
+    this.setTimeout = options.setTimeout ?? globalThis.setTimeout.bind(globalThis);
+    this.clearTimeout = options.clearTimeout ?? globalThis.clearTimeout.bind(globalThis);
+    this.sent = 0; // when "typing" last went out; 0 once "stopped" was sent
+    this.timer = null;
+  }
+
+  update(active) {
+    if (active) {
+      this.clearTimeout(this.timer);
+      this.timer = this.setTimeout(() => this.update(false), this.idle);
+      if (this.sent && this.now() - this.sent < this.refresh) return;
+      if (this.send(true)) this.sent = this.now();
+    } else if (this.sent) {
+      this.reset();
+      this.send(false);
+    }
+  }
+
+  /** Forget any "typing" sent, without saying "stopped" (a new session). */
+  reset() {
+    this.clearTimeout(this.timer);
+    this.timer = null;
+    this.sent = 0;
   }
 }
 

@@ -131,7 +131,7 @@ def test_a_visitor_and_a_counsellor_talk_and_the_visitor_resumes_after_a_reload(
     answer.press_sequentially("Bonjour, je suis Camille.")
     expect(chat.locator("#typing")).to_have_text("Camille écrit…")
     answer.press("Enter")
-    expect(chat.locator("#messages .msg-counsellor .msg-text")).to_have_text(
+    expect(chat.locator("#messages .msg-theirs .msg-text")).to_have_text(
         ["Bonjour, je suis Camille."]
     )
     expect(chat.locator("#typing")).to_have_text("")
@@ -143,7 +143,7 @@ def test_a_visitor_and_a_counsellor_talk_and_the_visitor_resumes_after_a_reload(
     box.press("Shift+Enter")
     box.press_sequentially("Par où commencer ?")
     box.press("Enter")
-    expect(pane.locator(".msg-visitor .msg-text")).to_have_text(
+    expect(pane.locator(".msg-theirs .msg-text")).to_have_text(
         ["Comment refaire mon CV ?", "Merci.\nPar où commencer ?"]
     )
     expect(chat.locator("#messages .pending")).to_have_count(0)
@@ -356,16 +356,16 @@ def test_a_message_not_yet_acknowledged_survives_a_reload(
     chat = open_widget(page)
     expect(chat.locator("#messages .msg-text")).to_have_text(["Bonjour", "Vous êtes toujours là ?"])
     expect(chat.locator("#messages .pending .msg-text")).to_have_text(["Vous êtes toujours là ?"])
-    expect(pane.locator(".msg-visitor .msg-text")).to_have_text(["Bonjour"])
+    expect(pane.locator(".msg-theirs .msg-text")).to_have_text(["Bonjour"])
 
     # The connection comes back: the message is re-sent, delivered once, and forgotten.
     drop["send"] = False
     routes[-1].close()
-    expect(pane.locator(".msg-visitor .msg-text")).to_have_text(
+    expect(pane.locator(".msg-theirs .msg-text")).to_have_text(
         ["Bonjour", "Vous êtes toujours là ?"]
     )
     expect(chat.locator("#messages .pending")).to_have_count(0)
-    expect(chat.locator("#messages .msg-visitor .msg-text")).to_have_text(
+    expect(chat.locator("#messages .msg-mine .msg-text")).to_have_text(
         ["Bonjour", "Vous êtes toujours là ?"]
     )
     stored = chat.locator("body").evaluate("() => sessionStorage.getItem('parole:pending')")

@@ -9,6 +9,7 @@ import {
   Outbox,
   ParoleSocket,
   SeqTracker,
+  TypingSender,
   newClientId,
   parseFrame,
   socketUrl,
@@ -98,6 +99,76 @@ test("outbox keeps unacknowledged frames in order until taken", () => {
   outbox.drop((f) => f.client_id === "a");
   assert.deepEqual(outbox.pending().map((f) => f.client_id), ["c"]);
   assert.throws(() => outbox.add({ type: "send", text: "x" }), TypeError);
+});
+
+// --- typing ---------------------------------------------------------------------------
+
+function typingHarness(canSend = () => true) {
+  let clock = 1_000_000;
+  let timer = null; // the one pending idle timer: {fn, ms}
+  const sent = [];
+  const typing = new TypingSender((active) => canSend() && sent.push(active) > 0, {
+    refresh: 4000,
+    idle: 3000,
+    now: () => clock,
+    setTimeout: (fn, ms) => (timer = { fn, ms }),
+    clearTimeout: (handle) => {
+      if (handle === timer) timer = null;
+    },
+  });
+  const advance = (ms) => {
+    clock += ms;
+    if (timer && ms >= timer.ms) {
+      const { fn } = timer;
+      timer = null;
+      fn();
+    }
+  };
+  return { typing, sent, advance, pendingIdle: () => timer };
+}
+
+test("typing goes out at once, is refreshed while typing goes on, and stops after quiet", () => {
+  const { typing, sent, advance } = typingHarness();
+  typing.update(true);
+  assert.deepEqual(sent, [true]);
+  advance(1000);
+  typing.update(true);
+  advance(1000);
+  typing.update(true);
+  assert.deepEqual(sent, [true], "no refresh before 4 s");
+  advance(2500);
+  typing.update(true);
+  assert.deepEqual(sent, [true, true], "refreshed after 4 s");
+  advance(3000);
+  assert.deepEqual(sent, [true, true, false], "stopped after 3 s of quiet");
+  advance(5000);
+  assert.deepEqual(sent, [true, true, false], "stopped once");
+});
+
+test("typing stops at once when told, and only if typing went out", () => {
+  const { typing, sent, pendingIdle } = typingHarness();
+  typing.update(false);
+  assert.deepEqual(sent, [], "nothing to stop");
+  typing.update(true);
+  typing.update(false);
+  assert.deepEqual(sent, [true, false]);
+  assert.equal(pendingIdle(), null, "the idle timer is cancelled");
+  typing.update(true);
+  assert.deepEqual(sent, [true, false, true], "a new burst is announced at once");
+  typing.reset();
+  typing.update(false);
+  assert.deepEqual(sent, [true, false, true], "reset forgets without a stop");
+});
+
+test("typing not sent (closed socket, conversation over) is tried again and never stopped", () => {
+  let open = false;
+  const { typing, sent, advance } = typingHarness(() => open);
+  typing.update(true);
+  advance(3000);
+  assert.deepEqual(sent, []);
+  open = true;
+  typing.update(true);
+  assert.deepEqual(sent, [true], "tried again on the next input");
 });
 
 test("parseFrame accepts objects with a type only", () => {

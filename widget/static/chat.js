@@ -2,14 +2,13 @@
 // Views: poles -> question -> waiting -> talk -> ended. Every visible text comes
 // from the catalog embedded in the page; every message is drawn with textContent.
 
-import { ParoleSocket, SeqTracker, newClientId, socketUrl } from "/static/protocol/client.js";
+import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "/static/protocol/client.js";
 import * as frames from "/static/protocol/frames.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
+import { PendingLines, messageItem, systemItem } from "./thread.js";
 
 const TOKEN_KEY = "parole:token";
 const READ_KEY = "parole:read";
-const TYPING_REFRESH = 4000; // re-announce "typing" while the visitor keeps typing
-const TYPING_IDLE = 3000; // then "stopped" after this much quiet
 const TYPING_STALE = 8000; // hide the counsellor's indicator if not refreshed
 
 const body = document.body;
@@ -63,18 +62,20 @@ const state = {
   alias: "",
   pole: "",
   seqs: new SeqTracker(),
-  pending: new Map(), // client_id -> <li>
+  pending: new PendingLines(), // our lines not yet echoed by the server
   restored: [], // unacknowledged messages found in storage after a reload, re-sent once talking
   visible: !hostOrigin, // the host shows the panel (or we are not framed)
   readSeq: Number(storage("get", READ_KEY) || 0),
   unread: 0,
-  typingSent: 0,
-  typingIdle: null,
   typingStale: null,
   everOpen: false,
   view: null,
 };
 let socket = null;
+// The visitor's own "typing" frames, sent only while talking.
+const typing = new TypingSender(
+  (active) => state.session?.state === "talking" && socket.send(frames.visitorTyping(active)),
+);
 
 // --- host page --------------------------------------------------------------------------
 function toHost(message) {
@@ -301,46 +302,15 @@ function refreshTalkHead() {
   $("talk-pole").textContent = t("widget.talking.pole", { pole: poleName(state.pole) });
 }
 
-function firstPending() {
-  for (const li of state.pending.values()) if (li.isConnected) return li;
-  return null;
-}
-
 function addLine(li) {
-  const list = $("messages");
-  list.insertBefore(li, firstPending()); // confirmed lines stay above pending ones
+  state.pending.insert($("messages"), li); // confirmed lines stay above pending ones
   if (state.view === "talk" || state.view?.includes("talk")) li.scrollIntoView({ block: "end" });
 }
 
 function messageLine(author, text, at, pending = false) {
-  const li = document.createElement("li");
-  li.className = `msg msg-${author}${pending ? " pending" : ""}`;
-  const meta = document.createElement("p");
-  meta.className = "msg-meta";
-  const who = document.createElement("span");
-  who.className = "msg-author";
-  who.textContent = author === "visitor" ? t("widget.message.you") : state.alias;
-  meta.append(who);
-  const when = document.createElement("span");
-  when.className = "msg-status";
-  if (pending) {
-    when.textContent = t("widget.message.pending");
-  } else {
-    when.textContent = clock.format(new Date(at));
-  }
-  meta.append(" ", when);
-  const bubble = document.createElement("p");
-  bubble.className = "msg-text";
-  bubble.textContent = text;
-  li.append(meta, bubble);
-  return li;
-}
-
-function systemLine(text) {
-  const li = document.createElement("li");
-  li.className = "msg msg-system";
-  li.textContent = text;
-  return li;
+  const mine = author === "visitor";
+  const status = pending ? t("widget.message.pending") : clock.format(new Date(at));
+  return messageItem({ mine, author: mine ? t("widget.message.you") : state.alias, status, text, pending });
 }
 
 function onEvent(event) {
@@ -352,21 +322,17 @@ function onEvent(event) {
     state.alias = event.alias || "";
     state.pole = event.pole || state.session?.pole || "";
     refreshTalkHead();
-    addLine(systemLine(t("widget.event.opened", { alias: state.alias, pole: poleName(state.pole) })));
+    addLine(systemItem(t("widget.event.opened", { alias: state.alias, pole: poleName(state.pole) })));
   } else if (event.kind === "message") {
-    const pending = event.client_id ? state.pending.get(event.client_id) : null;
-    if (pending) {
-      state.pending.delete(event.client_id);
-      pending.remove();
-    }
+    state.pending.settle(event.client_id); // its echo replaces our pending line
     if (event.author === "counsellor") setTyping(false);
     addLine(messageLine(event.author, event.text, event.at));
     countUnread(event);
   } else if (event.kind === "renamed") {
-    addLine(systemLine(t("widget.event.renamed", { name: event.text })));
+    addLine(systemItem(t("widget.event.renamed", { name: event.text })));
   } else if (event.kind === "ended") {
     const key = `widget.event.ended.${event.author}`;
-    addLine(systemLine(t(key in catalog ? key : "widget.event.ended")));
+    addLine(systemItem(t(key in catalog ? key : "widget.event.ended")));
     setTyping(false);
   }
 }
@@ -377,26 +343,12 @@ function setTyping(active) {
   if (active) state.typingStale = setTimeout(() => setTyping(false), TYPING_STALE);
 }
 
-function sendTyping(active) {
-  if (state.session?.state !== "talking") return;
-  if (active) {
-    clearTimeout(state.typingIdle);
-    state.typingIdle = setTimeout(() => sendTyping(false), TYPING_IDLE);
-    if (Date.now() - state.typingSent < TYPING_REFRESH) return;
-    if (socket.send(frames.visitorTyping(true))) state.typingSent = Date.now();
-  } else if (state.typingSent) {
-    clearTimeout(state.typingIdle);
-    state.typingSent = 0;
-    socket.send(frames.visitorTyping(false));
-  }
-}
-
 /** A line greyed as pending until the server's echo of `client_id` replaces it. */
 function pendingLine(clientId, text) {
   const li = messageLine("visitor", text, Date.now(), true);
   li.dataset.clientId = clientId;
   $("messages").append(li);
-  state.pending.set(clientId, li);
+  state.pending.add(clientId, li);
   return li;
 }
 
@@ -407,7 +359,7 @@ function sendMessage() {
   const frame = frames.visitorSend({ clientId: newClientId(), text });
   pendingLine(frame.client_id, frame.text).scrollIntoView({ block: "end" });
   box.value = "";
-  sendTyping(false);
+  typing.update(false);
   addPending(store, frame); // kept across a reload until its echo arrives
   socket.sendReliable(frame);
 }
@@ -422,8 +374,7 @@ function resendRestored() {
     try {
       frame = frames.visitorSend({ clientId: entry.client_id, text: entry.text });
     } catch {
-      markFailed(state.pending.get(entry.client_id));
-      state.pending.delete(entry.client_id);
+      state.pending.fail(entry.client_id, t("widget.message.failed"));
       removePending(store, entry.client_id);
       continue;
     }
@@ -442,7 +393,7 @@ $("compose-text").addEventListener("keydown", (event) => {
     sendMessage();
   }
 });
-$("compose-text").addEventListener("input", () => sendTyping($("compose-text").value.trim() !== ""));
+$("compose-text").addEventListener("input", () => typing.update($("compose-text").value.trim() !== ""));
 
 function closeConfirm() {
   $("end-confirm").hidden = true;
@@ -460,14 +411,13 @@ $("end-yes").addEventListener("click", () => {
 
 // --- ended, and starting again ----------------------------------------------------------
 function showEnded() {
-  sendTyping(false);
+  typing.update(false);
   setTyping(false);
   $("compose").hidden = true;
   $("end").hidden = true;
   $("end-confirm").hidden = true;
   $("ended-left").hidden = Boolean(state.conversation);
-  for (const li of state.pending.values()) markFailed(li);
-  state.pending.clear();
+  state.pending.failAll(t("widget.message.failed"));
   state.restored = [];
   socket.outbox.drop(); // the conversation is over: nothing can be sent any more
   clearPending(store);
@@ -475,13 +425,6 @@ function showEnded() {
   if (state.conversation) show("talk", "ended");
   else show("ended");
   $("messages").scrollTop = $("messages").scrollHeight;
-}
-
-function markFailed(li) {
-  li.classList.remove("pending");
-  li.classList.add("failed");
-  const status = li.querySelector(".msg-status");
-  if (status) status.textContent = t("widget.message.failed");
 }
 
 function reset() {
@@ -499,8 +442,8 @@ function reset() {
     pole: "",
     readSeq: 0,
     unread: 0,
-    typingSent: 0,
   });
+  typing.reset();
   state.seqs.clear();
   state.pending.clear();
   $("messages").replaceChildren();
@@ -617,11 +560,7 @@ function startSocket() {
     onFrame,
     onState,
     onRefused: (frame, error) => {
-      const li = state.pending.get(frame.client_id);
-      if (li) {
-        state.pending.delete(frame.client_id);
-        markFailed(li);
-      }
+      state.pending.fail(frame.client_id, t("widget.message.failed"));
       removePending(store, frame.client_id);
       alertText(error.message);
     },

@@ -1,0 +1,96 @@
+// The conversation thread, shared by the visitor's chat page and the counsellor's
+// console (which loads it from /static/widget/thread.js). Lines are "mine" (the
+// page's own user) or "theirs", styled by thread.css. Every text is passed in by
+// the caller from its catalog and drawn with textContent, never parsed as HTML.
+
+/**
+ * One message: a meta line (author, then time or status) above the text bubble.
+ * `author` and `status` are display texts; `pending` greys the line until its echo.
+ */
+export function messageItem({ mine, author, status, text, pending = false }) {
+  const li = document.createElement("li");
+  li.className = `msg ${mine ? "msg-mine" : "msg-theirs"}${pending ? " pending" : ""}`;
+  const meta = document.createElement("p");
+  meta.className = "msg-meta";
+  const who = document.createElement("span");
+  who.className = "msg-author";
+  who.textContent = author;
+  const when = document.createElement("span");
+  when.className = "msg-status";
+  when.textContent = status;
+  meta.append(who, " ", when);
+  const bubble = document.createElement("p");
+  bubble.className = "msg-text";
+  bubble.textContent = text;
+  li.append(meta, bubble);
+  return li;
+}
+
+/** A centred line about the conversation itself (opened, renamed, ended). */
+export function systemItem(text) {
+  const li = document.createElement("li");
+  li.className = "msg msg-system";
+  li.textContent = text;
+  return li;
+}
+
+/** A pending line that will never be delivered: shown as failed, with `label` as its status. */
+export function markFailed(li, label) {
+  li.classList.remove("pending");
+  li.classList.add("failed");
+  const status = li.querySelector(".msg-status");
+  if (status) status.textContent = label;
+}
+
+/**
+ * The lines sent but not yet echoed by the server, by client_id. They stay at the
+ * bottom of the thread: `insert` puts every confirmed line above them.
+ */
+export class PendingLines {
+  constructor() {
+    this.lines = new Map();
+  }
+
+  add(clientId, li) {
+    this.lines.set(clientId, li);
+  }
+
+  has(clientId) {
+    return this.lines.has(clientId);
+  }
+
+  /** Insert a confirmed line into `list`, above the pending ones. */
+  insert(list, li) {
+    let before = null;
+    for (const line of this.lines.values()) {
+      if (line.isConnected) {
+        before = line;
+        break;
+      }
+    }
+    list.insertBefore(li, before);
+  }
+
+  /** The server echoed `clientId`: its pending line goes (the echo replaces it). */
+  settle(clientId) {
+    this.lines.get(clientId)?.remove();
+    this.lines.delete(clientId);
+  }
+
+  /** `clientId` will never be delivered: its line stays, marked failed. */
+  fail(clientId, label) {
+    const li = this.lines.get(clientId);
+    if (li) markFailed(li, label);
+    this.lines.delete(clientId);
+  }
+
+  /** Nothing more can be sent (the conversation is over): every pending line fails. */
+  failAll(label) {
+    for (const li of this.lines.values()) markFailed(li, label);
+    this.lines.clear();
+  }
+
+  clear() {
+    this.lines.clear();
+  }
+}
