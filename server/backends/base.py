@@ -143,6 +143,21 @@ class Backend(abc.ABC):
     async def update_desk(self, login: str, change: Callable[[Desk], T]) -> T:
         """Atomic change of a counsellor's desk, created empty when missing."""
 
+    # --- leases ------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def renew_leases(self, kind: str, members: list[str], ttl: float) -> None:
+        """Make each member's lease of ``kind`` run out ``ttl`` seconds from now."""
+
+    @abc.abstractmethod
+    async def drop_lease(self, kind: str, member: str) -> None: ...
+
+    @abc.abstractmethod
+    async def claim_expired(self, kind: str, limit: int = 100) -> list[str]:
+        """Remove and return up to ``limit`` leases of ``kind`` that ran out.
+
+        Each expired lease is returned once, to one caller, across all processes.
+        """
+
     # --- delivery ----------------------------------------------------------------------
     @abc.abstractmethod
     async def publish(self, channel: str, payload: bytes) -> None:

@@ -21,6 +21,7 @@ import msgspec
 from protocol.messages import Event
 from server.core.conversations import Conversation, ConversationLog
 from server.core.errors import NotFound
+from server.core.leases import LeaseTable
 from server.core.poles import Cite
 from server.core.queues import PoleQueue
 from server.core.staff import Desk, StaffAccount
@@ -42,6 +43,7 @@ class MemoryBackend(Backend):
         self._expiries: list[tuple[float, str]] = []  # heap; stale entries are skipped
         self._queues: dict[str, PoleQueue] = {}
         self._logs: dict[str, ConversationLog] = {}
+        self._leases: dict[str, LeaseTable] = {}
         self._ticket = 0
         self._hub = Hub()
         self._sweeper: asyncio.Task[None] | None = None
@@ -232,6 +234,21 @@ class MemoryBackend(Backend):
         if self._get(key) is None:
             self._set(key, _encode(Desk(login=login)), None)
         return self._update(key, Desk, change)
+
+    # --- leases ------------------------------------------------------------------------
+    async def renew_leases(self, kind: str, members: list[str], ttl: float) -> None:
+        table = self._leases.setdefault(kind, LeaseTable())
+        until = self._clock() + ttl
+        for member in members:
+            table.renew(member, until)
+
+    async def drop_lease(self, kind: str, member: str) -> None:
+        if kind in self._leases:
+            self._leases[kind].drop(member)
+
+    async def claim_expired(self, kind: str, limit: int = 100) -> list[str]:
+        table = self._leases.get(kind)
+        return [] if table is None else table.claim(self._clock(), limit)
 
     # --- delivery ----------------------------------------------------------------------
     async def publish(self, channel: str, payload: bytes) -> None:

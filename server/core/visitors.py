@@ -21,6 +21,9 @@ class VisitorSession(msgspec.Struct):
     ``ticket`` orders arrivals across all poles, so a visitor moved to another
     pole keeps their turn. ``generation`` counts attachments: the newest
     connection owns the session and older ones are told they were replaced.
+    Each connection holds a lease named after its generation; when a lease runs
+    out (the tab closed, or its server died) and no newer connection came, the
+    session is :meth:`abandoned`.
     """
 
     id: str
@@ -34,7 +37,6 @@ class VisitorSession(msgspec.Struct):
     question_client_id: str | None = None
     conversation: str | None = None
     generation: int = 0
-    attached: bool = False
 
     def assign(self, conversation_id: str) -> None:
         """A counsellor took this visitor."""
@@ -58,20 +60,8 @@ class VisitorSession(msgspec.Struct):
     def attach(self) -> int:
         """A connection takes the session over; returns its generation."""
         self.generation += 1
-        self.attached = True
         return self.generation
 
-    def detach(self, generation: int) -> bool:
-        """The connection of ``generation`` closed; False if a newer one holds it."""
-        if generation != self.generation:
-            return False
-        self.attached = False
-        return True
-
     def abandoned(self, generation: int) -> bool:
-        """True if nobody came back since the connection of ``generation`` closed."""
-        return (
-            self.state is not VisitorState.ENDED
-            and not self.attached
-            and self.generation == generation
-        )
+        """The lease of ``generation`` ran out: True unless a newer connection came or it ended."""
+        return self.state is not VisitorState.ENDED and self.generation == generation

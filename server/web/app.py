@@ -19,6 +19,7 @@ from .auth import SESSION_COOKIE, Auth, hash_password
 from .chat import Chat
 from .console_socket import ConsoleConnection
 from .i18n import Catalogs
+from .keeper import Keeper
 from .pages import Pages
 from .paths import CONSOLE, PROTOCOL, WIDGET
 from .security import SecurityHeaders, origin_allowed
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     settings = settings or Settings.from_env()
     backend = backend or open_backend(settings.backend)
     chat = Chat(backend, settings)
+    keeper = Keeper(chat)
     auth = Auth(backend, settings)
     catalogs = Catalogs()
     pages = Pages(chat, auth, catalogs)
@@ -40,14 +42,14 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         if not origin_allowed(websocket.scope, settings):
             await websocket.close(Close.POLICY)  # before accept: the handshake gets a 403
             return
-        await VisitorConnection(websocket, chat, catalogs).run()
+        await VisitorConnection(websocket, chat, catalogs, keeper).run()
 
     async def console_socket(websocket: WebSocket) -> None:
         found = await auth.session(websocket.cookies.get(SESSION_COOKIE))
         if not origin_allowed(websocket.scope, settings) or found is None:
             await websocket.close(Close.POLICY)
             return
-        await ConsoleConnection(websocket, chat, catalogs, account=found[1]).run()
+        await ConsoleConnection(websocket, chat, catalogs, keeper, account=found[1]).run()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,10 +59,11 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
 
             await install_demo(backend, hash_password(DEMO_PASSWORD))
             log.warning("demo counsellor: login %r, password %r", DEMO_LOGIN, DEMO_PASSWORD)
+        await keeper.start()
         try:
             yield
         finally:
-            await chat.close()
+            await keeper.stop()
             await backend.close()
 
     routes = [

@@ -11,7 +11,6 @@ visitor and a counsellor connected to different processes see the same thing:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import random
@@ -72,6 +71,13 @@ def staff_channel(login: str) -> str:
     return f"staff:{login}"
 
 
+#: Lease kinds (see server/core/leases.py): a visitor's connection ("<id>:<generation>"),
+#: a console connection ("<login>:<connection id>"), a desk left without console ("<login>").
+VISITOR = "visitor"
+CONSOLE = "console"
+DESK = "desk"
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -113,11 +119,6 @@ class Chat:
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.SystemRandom()
-        self._timers: set[asyncio.Task[None]] = set()
-
-    async def close(self) -> None:
-        for task in list(self._timers):
-            task.cancel()
 
     # --- shared helpers ----------------------------------------------------------------
     async def cite(self) -> Cite:
@@ -245,23 +246,12 @@ class Chat:
         await self.publish(visitor_channel(visitor_id), session_message(ended))
         return ended
 
-    def detached(self, visitor_id: str, generation: int) -> None:
-        """The connection of ``generation`` closed: end the session if nobody resumes it."""
-        task = asyncio.create_task(self._abandon_later(visitor_id, generation))
-        self._timers.add(task)
-        task.add_done_callback(self._timers.discard)
-
-    async def _abandon_later(self, visitor_id: str, generation: int) -> None:
-        try:
-            left = await self.backend.update_visitor(visitor_id, lambda s: s.detach(generation))
-        except NotFound:
-            return
-        if not left:
-            return
-        await asyncio.sleep(self.settings.resume_grace)
+    async def visitor_lease_over(self, member: str) -> None:
+        """A visitor connection's lease ran out: end the session unless someone came back."""
+        visitor_id, _, generation = member.rpartition(":")
         session = await self.backend.get_visitor(visitor_id)
-        if session is not None and session.abandoned(generation):
-            with contextlib.suppress(IllegalTransition):  # ended meanwhile by the counsellor
+        if session is not None and session.abandoned(int(generation)):
+            with contextlib.suppress(IllegalTransition, NotFound):  # ended meanwhile
                 await self.visitor_leave(visitor_id)
 
     # --- counsellors -------------------------------------------------------------------
@@ -346,14 +336,15 @@ class Chat:
         conversation = await self.owned(account, conversation_id)
         await self._end_for_visitor(conversation, "counsellor")
 
-    def console_closed(self, login: str) -> None:
-        """A counsellor's last console closed: end their conversations if they don't return."""
-        task = asyncio.create_task(self._release_later(login))
-        self._timers.add(task)
-        task.add_done_callback(self._timers.discard)
+    async def console_gone(self, login: str) -> None:
+        """A console closed, or its lease ran out (its process died)."""
+        desk = await self.backend.update_desk(login, Desk.close_console)
+        if desk.consoles == 0 and desk.conversations:
+            # Give the counsellor the resume grace to come back before ending anything.
+            await self.backend.renew_leases(DESK, [login], self.settings.resume_grace)
 
-    async def _release_later(self, login: str) -> None:
-        await asyncio.sleep(self.settings.resume_grace)
+    async def desk_lease_over(self, login: str) -> None:
+        """No console came back in time: end the conversations nobody is answering."""
         desk = await self.backend.update_desk(login, Desk.snapshot)
         if desk.consoles > 0:
             return

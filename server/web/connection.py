@@ -42,6 +42,7 @@ from server.core.ratelimit import TokenBucket
 from .chat import Chat, QueueChanged, Replaced, conversation_channel
 from .frames import decode
 from .i18n import Catalogs
+from .keeper import Keeper
 
 log = logging.getLogger("parole.ws")
 
@@ -55,9 +56,12 @@ class Connection(abc.ABC):
     decoder: ClassVar[msgspec.json.Decoder[Any]]
     role: ClassVar[str]
 
-    def __init__(self, websocket: WebSocket, chat: Chat, catalogs: Catalogs) -> None:
+    def __init__(
+        self, websocket: WebSocket, chat: Chat, catalogs: Catalogs, keeper: Keeper
+    ) -> None:
         self.ws = websocket
         self.chat = chat
+        self.keeper = keeper
         self.catalogs = catalogs
         self.lang = catalogs.negotiate(None, websocket.headers.get("accept-language", ""))
         self.inbox = chat.backend.subscriber()

@@ -21,7 +21,7 @@ from protocol.messages import (
 from protocol.messages import Conversation as ConversationMessage
 from server.core.staff import Desk, StaffAccount
 
-from .chat import QueueChanged, conversation_info, queue_channel, staff_channel
+from .chat import CONSOLE, QueueChanged, conversation_info, new_id, queue_channel, staff_channel
 from .connection import Connection
 
 
@@ -34,6 +34,7 @@ class ConsoleConnection(Connection):
         self.account = account
         self._desk_open = False
         self._held: set[str] = set()
+        self._lease = f"{account.login}:{new_id()}"
 
     @staticmethod
     def is_hello(frame: Any) -> bool:
@@ -61,6 +62,7 @@ class ConsoleConnection(Connection):
         capacity = self.chat.settings.capacity
         desk = await backend.update_desk(self.account.login, lambda d: d.open_console(capacity))
         self._desk_open = True
+        await self.keeper.hold(CONSOLE, self._lease)
         cite = await self.chat.cite()
         poles = [p for p in cite.poles if self.account.can_staff(p.id)]
         infos = []
@@ -113,6 +115,5 @@ class ConsoleConnection(Connection):
 
     async def on_close(self) -> None:
         if self._desk_open:
-            desk = await self.chat.backend.update_desk(self.account.login, Desk.close_console)
-            if desk.consoles == 0 and desk.conversations:
-                self.chat.console_closed(self.account.login)
+            await self.keeper.let_go(CONSOLE, self._lease, None)
+            await self.chat.console_gone(self.account.login)

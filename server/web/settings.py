@@ -28,6 +28,11 @@ class Settings:
     #: Staff console sessions: idle and absolute expiry, in seconds.
     staff_idle: float = 30 * 60.0
     staff_max_age: float = 12 * 3600.0
+    #: Seconds a socket's lease lasts unless its process renews it (a third of it apart):
+    #: how long a dead process's visitors and consoles linger before being let go.
+    lease_ttl: float = 30.0
+    #: Seconds between two looks for leases that ran out.
+    reap_interval: float = 1.0
     #: Seconds a new websocket has to send ``hello`` before it is closed.
     hello_timeout: float = 10.0
     #: Conversations one counsellor may hold at once.

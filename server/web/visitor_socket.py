@@ -22,7 +22,14 @@ from protocol.messages import (
 from server.core.errors import IllegalTransition
 from server.core.visitors import VisitorSession, VisitorState
 
-from .chat import QueueChanged, Replaced, queue_channel, session_message, visitor_channel
+from .chat import (
+    VISITOR,
+    QueueChanged,
+    Replaced,
+    queue_channel,
+    session_message,
+    visitor_channel,
+)
 from .connection import Connection
 
 
@@ -36,6 +43,7 @@ class VisitorConnection(Connection):
         self.generation = 0
         self._position_task: asyncio.Task[None] | None = None
         self._position_dirty = False
+        self._lease: str | None = None
 
     @staticmethod
     def is_hello(frame: Any) -> bool:
@@ -76,6 +84,8 @@ class VisitorConnection(Connection):
         self, session: VisitorSession, generation: int, token: str | None, last_seq: int
     ) -> None:
         self.session, self.generation = session, generation
+        self._lease = f"{session.id}:{generation}"
+        await self.keeper.hold(VISITOR, self._lease)
         await self.inbox.add(visitor_channel(session.id))
         self.send(session_message(session, token))
         if session.state is VisitorState.WAITING:
@@ -131,5 +141,6 @@ class VisitorConnection(Connection):
     async def on_close(self) -> None:
         if self._position_task is not None:
             self._position_task.cancel()
-        if self.session is not None:
-            self.chat.detached(self.session.id, self.generation)
+        if self._lease is not None:
+            # The session waits for the visitor to come back, for the resume grace.
+            await self.keeper.let_go(VISITOR, self._lease, self.chat.settings.resume_grace)

@@ -412,7 +412,7 @@ async def test_update_visitor_applies_the_change_and_returns_its_result(backend:
 
     stored = await backend.get_visitor(visitor.id)
     assert stored is not None
-    assert (stored.generation, stored.attached) == (1, True)
+    assert stored.generation == 1
     assert (stored.state, stored.conversation) == (VisitorState.TALKING, "c-1")
     assert await backend.visitor_by_token(visitor.token_hash) == stored
 
@@ -1088,3 +1088,43 @@ async def test_nothing_of_a_visitor_whose_session_timed_out_in_the_queue_is_left
     await asyncio.sleep(PAST_SHORT)
 
     assert [await leftovers(backend, needle) for needle in needles] == [False] * len(needles)
+
+
+# --- leases ---------------------------------------------------------------------------
+
+
+async def test_a_lease_is_claimed_only_once_it_ran_out(backend: Backend) -> None:
+    await backend.renew_leases("visitor", ["a:1", "b:1"], 0.2)
+    await backend.renew_leases("visitor", ["c:1"], 30)
+    assert await backend.claim_expired("visitor") == []
+    await asyncio.sleep(0.35)
+    assert sorted(await backend.claim_expired("visitor")) == ["a:1", "b:1"]
+    assert await backend.claim_expired("visitor") == []
+
+
+async def test_a_renewed_lease_lives_on_and_a_dropped_one_is_never_claimed(
+    backend: Backend,
+) -> None:
+    await backend.renew_leases("console", ["kept", "dropped"], 0.2)
+    await backend.renew_leases("console", ["kept"], 30)
+    await backend.drop_lease("console", "dropped")
+    await backend.drop_lease("console", "never-held")
+    await asyncio.sleep(0.35)
+    assert await backend.claim_expired("console") == []
+
+
+async def test_lease_kinds_are_independent(backend: Backend) -> None:
+    await backend.renew_leases("desk", ["camille"], 0.1)
+    await asyncio.sleep(0.25)
+    assert await backend.claim_expired("visitor") == []
+    assert await backend.claim_expired("desk") == ["camille"]
+
+
+async def test_concurrent_claimers_get_each_expired_lease_once(backend: Backend) -> None:
+    members = [f"v{i}:1" for i in range(60)]
+    await backend.renew_leases("visitor", members, 0.1)
+    await asyncio.sleep(0.25)
+    batches = await asyncio.gather(*(backend.claim_expired("visitor", 7) for _ in range(12)))
+    claimed = [member for batch in batches for member in batch]
+    assert sorted(claimed) == sorted(members)
+    assert all(len(batch) <= 7 for batch in batches)

@@ -13,14 +13,9 @@ def session() -> VisitorSession:
     )
 
 
-def test_a_new_session_waits_detached_and_without_a_conversation() -> None:
+def test_a_new_session_waits_unattached_and_without_a_conversation() -> None:
     s = session()
-    assert (s.state, s.conversation, s.generation, s.attached) == (
-        VisitorState.WAITING,
-        None,
-        0,
-        False,
-    )
+    assert (s.state, s.conversation, s.generation) == (VisitorState.WAITING, None, 0)
 
 
 def test_a_waiting_visitor_assigned_to_a_conversation_is_talking() -> None:
@@ -83,38 +78,18 @@ def test_an_ended_session_cannot_be_renamed() -> None:
 def test_each_attachment_gets_the_next_generation() -> None:
     s = session()
     assert [s.attach(), s.attach(), s.attach()] == [1, 2, 3]
-    assert s.attached
 
 
-def test_the_current_connection_closing_detaches_the_session() -> None:
+def test_a_session_is_abandoned_when_the_lease_of_its_last_connection_runs_out() -> None:
     s = session()
     generation = s.attach()
-    assert s.detach(generation)
-    assert not s.attached
-
-
-def test_a_replaced_connection_closing_leaves_the_newer_one_attached() -> None:
-    s = session()
-    old = s.attach()
-    s.attach()
-    assert not s.detach(old)
-    assert s.attached
-
-
-def test_a_session_is_abandoned_when_nobody_came_back_after_its_connection_closed() -> None:
-    s = session()
-    generation = s.attach()
-    assert not s.abandoned(generation)  # still attached
-    s.detach(generation)
     assert s.abandoned(generation)
 
 
 def test_a_session_taken_over_by_a_newer_connection_is_not_abandoned() -> None:
     s = session()
     old = s.attach()
-    s.detach(old)
     new = s.attach()
-    s.detach(new)
     assert not s.abandoned(old)
     assert s.abandoned(new)
 
@@ -122,7 +97,6 @@ def test_a_session_taken_over_by_a_newer_connection_is_not_abandoned() -> None:
 def test_an_ended_session_is_never_abandoned() -> None:
     s = session()
     generation = s.attach()
-    s.detach(generation)
     s.end()
     assert not s.abandoned(generation)
 

@@ -1,0 +1,90 @@
+"""This process's leases: renewed while its sockets live; expired ones claimed and acted on.
+
+Every ``reap_interval`` seconds the keeper renews the leases of the visitor and
+console sockets this process holds (each lasts ``lease_ttl``, renewed three
+times as often), then claims leases of any process that ran out: a closed tab
+whose resume grace passed, a console gone quiet, or everything a dead process
+held. Claims are atomic in the backend, so each is acted on once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from server.core.errors import ParoleError
+
+from .chat import CONSOLE, DESK, VISITOR, Chat
+
+log = logging.getLogger("parole.leases")
+BATCH = 100
+
+
+class Keeper:
+    def __init__(self, chat: Chat) -> None:
+        self.chat = chat
+        self.backend = chat.backend
+        self.settings = chat.settings
+        self._held: dict[str, set[str]] = {VISITOR: set(), CONSOLE: set()}
+        self._task: asyncio.Task[None] | None = None
+        self._handlers: dict[str, Callable[[str], Awaitable[None]]] = {
+            VISITOR: chat.visitor_lease_over,
+            CONSOLE: lambda member: chat.console_gone(member.rpartition(":")[0]),
+            DESK: chat.desk_lease_over,
+        }
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def hold(self, kind: str, member: str) -> None:
+        """This process holds ``member`` now and renews it until :meth:`let_go`."""
+        self._held[kind].add(member)
+        await self.backend.renew_leases(kind, [member], self.settings.lease_ttl)
+
+    async def let_go(self, kind: str, member: str, linger: float | None) -> None:
+        """Stop renewing; the lease runs out after ``linger`` s, or at once if None."""
+        self._held[kind].discard(member)
+        if linger is None:
+            await self.backend.drop_lease(kind, member)
+        else:
+            await self.backend.renew_leases(kind, [member], linger)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        renew_at = loop.time() + self.settings.lease_ttl / 3
+        while True:
+            await asyncio.sleep(self.settings.reap_interval)
+            try:
+                if loop.time() >= renew_at:
+                    renew_at = loop.time() + self.settings.lease_ttl / 3
+                    await self.renew()
+                await self.reap()
+            except ParoleError as exc:  # e.g. shared state unreachable: try again next round
+                log.warning("leases not kept this round: %s", exc.code)
+            except Exception:
+                log.exception("leases not kept this round")
+
+    async def renew(self) -> None:
+        for kind, members in self._held.items():
+            if members:
+                await self.backend.renew_leases(kind, list(members), self.settings.lease_ttl)
+
+    async def reap(self) -> None:
+        for kind, handler in self._handlers.items():
+            while True:
+                members = await self.backend.claim_expired(kind, BATCH)
+                for member in members:
+                    try:
+                        await handler(member)
+                    except ParoleError as exc:
+                        log.warning("expired %s lease not handled: %s", kind, exc.code)
+                if len(members) < BATCH:
+                    break
