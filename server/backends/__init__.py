@@ -13,7 +13,11 @@ def open_backend(url: str) -> Backend:
         from .memory import MemoryBackend
 
         return MemoryBackend()
-    raise ValueError(f"unknown backend {url!r}: use memory://")
+    if scheme in ("redis", "rediss", "unix"):
+        from .redis import RedisBackend
+
+        return RedisBackend(url)
+    raise ValueError(f"unknown backend {url!r}: use memory:// or redis://host:port/db")
 
 
 __all__ = ["Backend", "Subscriber", "open_backend"]

@@ -44,6 +44,13 @@ class Backend(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and background tasks."""
 
+    @abc.abstractmethod
+    async def sweep(self) -> None:
+        """Drop what has expired but may still be referenced (queue entries, for one).
+
+        Server processes call it every second; afterwards nothing expired remains.
+        """
+
     # --- durable configuration ---------------------------------------------------------
     @abc.abstractmethod
     async def get_cite(self) -> Cite | None: ...

@@ -11,7 +11,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import msgspec
+
 Hook = Callable[[str], Awaitable[None]]
+
+
+class Outage(msgspec.Struct, tag="_outage", tag_field="type"):
+    """Delivery stopped (the shared state is unreachable): tell the client."""
+
+
+class Resync(msgspec.Struct, tag="_resync", tag_field="type"):
+    """Delivery is back; what was published meanwhile may be lost: catch up from state."""
+
+
+_OUTAGE = msgspec.json.encode(Outage())
+_RESYNC = msgspec.json.encode(Resync())
 
 
 async def _nothing(channel: str) -> None:
@@ -87,6 +101,19 @@ class Hub:
         for subscriber in tuple(self._subscribers.get(channel, ())):
             subscriber.push(channel, payload)
 
+    def broadcast(self, payload: bytes) -> None:
+        """Push ``payload`` once to every local subscriber, whatever it listens to."""
+        everyone = {s for subscribers in self._subscribers.values() for s in subscribers}
+        for subscriber in everyone:
+            subscriber.push("", payload)
+
+    def broadcast_outage(self) -> None:
+        self.broadcast(_OUTAGE)
+
+    def broadcast_resync(self) -> None:
+        self.broadcast(_RESYNC)
+
     @property
-    def channels(self) -> int:
-        return len(self._subscribers)
+    def names(self) -> list[str]:
+        """The channels some local subscriber listens to."""
+        return list(self._subscribers)

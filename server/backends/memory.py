@@ -3,14 +3,12 @@
 Values are stored encoded (msgpack), as a networked backend would store them,
 so no caller can share or mutate stored state by reference. Expiry times also go
 into a heap: every operation first drops what is due (cheaply: only the keys
-whose time has come), so an expired visitor never counts in a queue, and a task
-does the same every second when nobody calls.
+whose time has come), so an expired visitor never counts in a queue; the
+server's ``sweep`` every second does the same when nobody calls.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import heapq
 import time
 from collections.abc import Callable
@@ -46,16 +44,6 @@ class MemoryBackend(Backend):
         self._leases: dict[str, LeaseTable] = {}
         self._ticket = 0
         self._hub = Hub()
-        self._sweeper: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._sweeper = asyncio.create_task(self._sweep_forever())
-
-    async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
 
     # --- the store ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes | None:
@@ -108,10 +96,8 @@ class MemoryBackend(Backend):
             if item is not None and item[1] == due:  # else renewed or already gone
                 self._drop(key)
 
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            self._reap()
+    async def sweep(self) -> None:
+        self._reap()
 
     def keys(self) -> list[str]:
         """Live keys, for tests that check nothing outlives its grace period."""

@@ -66,6 +66,7 @@ class Keeper:
                 if loop.time() >= renew_at:
                     renew_at = loop.time() + self.settings.lease_ttl / 3
                     await self.renew()
+                await self.backend.sweep()
                 await self.reap()
             except ParoleError as exc:  # e.g. shared state unreachable: try again next round
                 log.warning("leases not kept this round: %s", exc.code)

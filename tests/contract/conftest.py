@@ -6,31 +6,26 @@ use the public interface only (no memory-only helper, no injected clock): expiry
 checked with real short TTLs and ``asyncio.sleep``, since a Redis server's clock
 cannot be injected.
 
-ADDING A BACKEND (e.g. Redis) — three places in this file, nothing in the tests:
-
-1. add its name to ``BACKENDS``;
-2. in ``backend_url``, return a URL for it. For Redis: a session-scoped fixture starts
-   a real ``redis-server`` on a free port (``--port 0`` is not allowed: bind a socket
-   to port 0, read its number, close it), with ``--save "" --appendonly no
-   --rdbcompression no``; ``backend_url`` then FLUSHALLs it before each test and
-   returns ``f"redis://127.0.0.1:{port}/0"``;
-3. in ``_leftovers``, read every stored byte: SCAN all keys and DUMP each one
-   (``--rdbcompression no`` matters: with compression, DUMP may LZF-compress a
-   string and hide the very needle we look for).
+Redis runs in a real ``redis-server`` started on a free port for the session
+(``tests/redis_server.py``), flushed before each test. A new backend is one more
+name in ``BACKENDS``, its URL in ``backend_url`` and its way of reading every
+stored byte in ``_leftovers``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from server.backends import Backend, open_backend
 from server.backends.memory import MemoryBackend
+from server.backends.redis import RedisBackend
+from tests.redis_server import RedisServer, start_redis
 
 #: Backends the whole contract suite runs against. Add "redis" here (see above).
-BACKENDS = ["memory"]
+BACKENDS = ["memory", "redis"]
 
 #: (backend, test name) -> the bug that makes this test fail today, reported upstream.
 #: Each one becomes a strict xfail: when the bug is fixed the test passes, pytest
@@ -40,14 +35,23 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {}
 Leftovers = Callable[[Backend, bytes], Awaitable[bool]]
 
 
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend_url(request: pytest.FixtureRequest) -> str:
     """The URL of a fresh, empty store for the backend named by the parameter."""
     name = request.param
     if name == "memory":
         return "memory://"  # a new MemoryBackend per test is already empty
-    # if name == "redis":
-    #     return request.getfixturevalue("redis_url")  # flushed before each test
+    if name == "redis":
+        redis_server: RedisServer = request.getfixturevalue("redis_server")
+        redis_server.flush()
+        return redis_server.url
     raise AssertionError(f"no URL for backend {name!r}: see this module's docstring")
 
 
@@ -63,11 +67,18 @@ async def backend(backend_url: str) -> AsyncIterator[Backend]:
 
 
 async def _leftovers(backend: Backend, needle: bytes) -> bool:
-    """True if ``needle`` appears anywhere in what ``backend`` still stores."""
+    """True if ``needle`` appears anywhere in what ``backend`` still stores.
+
+    Servers sweep every second; the check sweeps first, as a server would have.
+    """
+    await backend.sweep()
     if isinstance(backend, MemoryBackend):
         return needle in backend.dump()  # dump() sweeps expired values first
-    # Redis: `async for key in client.scan_iter(count=500)`, then
-    # `needle in key or needle in (await client.dump(key) or b"")`.
+    if isinstance(backend, RedisBackend):
+        async for key in backend.redis.scan_iter(count=500):
+            if needle in key or needle in (await backend.redis.dump(key) or b""):
+                return True
+        return False
     raise NotImplementedError(f"leftovers() cannot read {type(backend).__name__}")
 
 

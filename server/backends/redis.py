@@ -1,0 +1,556 @@
+"""The Redis backend: several server processes, on one or several machines, share one Redis.
+
+Key layout (all under ``parole:``; documented for operators in ``ops/redis.md``):
+
+- durable: ``cite``, ``staff:<login>``, ``desk:<login>``, ``ticket`` (arrival counter);
+- ``visitor:<id>`` and ``token:<sha256>`` (TTL), ``queue:<pole>`` (ZSET of visitor ids by
+  ticket) with ``queue-exp:<pole>`` (ZSET of the same ids by expiry time, so expired
+  visitors are removed before any queue is read);
+- ``conversation:<id>``, its log ``log:<id>`` (a Stream whose entry ids are ``<seq>-0``)
+  and ``client-ids:<id>`` (HASH author:client_id -> seq), all with the same TTL;
+- ``secret:<key>`` (TTL), ``leases:<kind>`` (ZSET member -> expiry time);
+- pub/sub channels ``parole:ch:<channel>``, one connection per process for all of them.
+
+Times that must agree across processes (expiry, leases) are taken from Redis's clock.
+Any Redis error is raised as :class:`~server.core.errors.Unavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import secrets
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError, WatchError
+
+from protocol.messages import Event
+from server.core.conversations import Conversation
+from server.core.errors import NotFound, Unavailable
+from server.core.poles import Cite
+from server.core.staff import Desk, StaffAccount
+from server.core.visitors import VisitorSession, VisitorState
+
+from .base import Backend
+from .fanout import Hub, Subscriber
+
+log = logging.getLogger("parole.redis")
+
+T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
+
+PREFIX = "parole:"
+CHANNELS = PREFIX + "ch:"
+MAX_CONNECTIONS = 32
+_encode = msgspec.msgpack.Encoder().encode
+
+# Expired members of a queue go first: a queue never counts an expired visitor.
+_REAP = """
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function reap(queue, expiry)
+  local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now_ms())
+  for _, member in ipairs(due) do
+    redis.call('ZREM', queue, member)
+    redis.call('ZREM', expiry, member)
+  end
+end
+"""
+
+ADD_VISITOR = (
+    _REAP
+    + """
+-- KEYS: visitor, token, queue, queue-exp; ARGV: session, id, ticket, ttl_ms
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
+reap(KEYS[3], KEYS[4])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[4], now_ms() + tonumber(ARGV[4]), ARGV[2])
+return redis.call('ZRANK', KEYS[3], ARGV[2]) + 1
+"""
+)
+
+SWEEP = (
+    _REAP
+    + """
+-- KEYS: queue, queue-exp
+reap(KEYS[1], KEYS[2])
+return 1
+"""
+)
+
+POSITION = (
+    _REAP
+    + """
+-- KEYS: queue, queue-exp; ARGV: id
+reap(KEYS[1], KEYS[2])
+local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
+if rank then return rank + 1 end
+return nil
+"""
+)
+
+LENGTHS = (
+    _REAP
+    + """
+-- KEYS: queue, queue-exp, queue, queue-exp, ...
+local lengths = {}
+for i = 1, #KEYS, 2 do
+  reap(KEYS[i], KEYS[i + 1])
+  lengths[#lengths + 1] = redis.call('ZCARD', KEYS[i])
+end
+return lengths
+"""
+)
+
+POP = (
+    _REAP
+    + """
+-- KEYS: queue, queue-exp
+reap(KEYS[1], KEYS[2])
+local popped = redis.call('ZPOPMIN', KEYS[1])
+if #popped == 0 then return nil end
+redis.call('ZREM', KEYS[2], popped[1])
+return popped[1]
+"""
+)
+
+EXPIRE_VISITOR = (
+    _REAP
+    + """
+-- KEYS: visitor, token, queue-exp; ARGV: id, ttl_ms
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+  redis.call('ZADD', KEYS[3], 'XX', now_ms() + tonumber(ARGV[2]), ARGV[1])
+end
+return 1
+"""
+)
+
+APPEND = """
+-- KEYS: conversation, log, client-ids; ARGV: client key ('' if none), draft event
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if ARGV[1] ~= '' then
+  local seen = redis.call('HGET', KEYS[3], ARGV[1])
+  if seen then return -tonumber(seen) - 1 end
+end
+local seq = redis.call('XLEN', KEYS[2]) + 1
+redis.call('XADD', KEYS[2], seq .. '-0', 'e', ARGV[2])
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+end
+return seq
+"""
+
+EXPIRE_ALL = """
+-- KEYS: whatever must go together; ARGV: ttl_ms
+for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[1]) end
+return 1
+"""
+
+RENEW_LEASES = (
+    _REAP
+    + """
+-- KEYS: leases; ARGV: ttl_ms, members...
+local expires = now_ms() + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], expires, ARGV[i]) end
+return 1
+"""
+)
+
+CLAIM_LEASES = (
+    _REAP
+    + """
+-- KEYS: leases; ARGV: limit
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, ARGV[1])
+for _, member in ipairs(due) do redis.call('ZREM', KEYS[1], member) end
+return due
+"""
+)
+
+
+def _available(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Turn Redis and connection errors into Unavailable."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            raise Unavailable(type(exc).__name__) from exc
+
+    return wrapper
+
+
+def _event(entry_id: bytes, fields: dict[bytes, bytes]) -> Event:
+    seq = int(entry_id.split(b"-", 1)[0])
+    return msgspec.structs.replace(msgspec.msgpack.decode(fields[b"e"], type=Event), seq=seq)
+
+
+class RedisBackend(Backend):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # Any: redis-py's async annotations mix sync and async return types; every call
+        # below is exercised by the contract suite against a real redis-server.
+        # A bounded pool shared by every socket of this process: a burst waits for a free
+        # connection instead of opening one per client.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=5,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            health_check_interval=10,
+        )
+        self.redis: Any = aioredis.Redis(connection_pool=pool)
+        self._scripts = {
+            name: self.redis.register_script(source)
+            for name, source in {
+                "add_visitor": ADD_VISITOR,
+                "position": POSITION,
+                "sweep": SWEEP,
+                "lengths": LENGTHS,
+                "pop": POP,
+                "expire_visitor": EXPIRE_VISITOR,
+                "append": APPEND,
+                "expire_all": EXPIRE_ALL,
+                "renew_leases": RENEW_LEASES,
+                "claim_leases": CLAIM_LEASES,
+            }.items()
+        }
+        self._hub = Hub(on_first=self._subscribe, on_last=self._unsubscribe)
+        self._pubsub: Any = None
+        self._listener: asyncio.Task[None] | None = None
+        self._confirmations: dict[str, asyncio.Future[None]] = {}
+        # A channel of this process only, so the pub/sub connection exists from the start.
+        self._own_channel = f"{CHANNELS}_process:{secrets.token_hex(8)}"
+
+    # --- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        try:
+            await self.redis.ping()
+            await self._open_pubsub()
+        except (RedisError, OSError) as exc:
+            await self.redis.aclose()
+            raise Unavailable(f"cannot reach Redis at {_safe_url(self.url)}: {exc}") from exc
+        self._listener = asyncio.create_task(self._listen())
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()
+        await self.redis.aclose()
+
+    # --- pub/sub -------------------------------------------------------------------------
+    async def _open_pubsub(self) -> None:
+        self._pubsub = self.redis.pubsub()
+        await self._pubsub.subscribe(self._own_channel, *(CHANNELS + c for c in self._hub.names))
+
+    async def _listen(self) -> None:
+        """Read the pub/sub connection; after a drop, reconnect and tell subscribers to resync."""
+        delay = 0.1
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+                delay = 0.1
+            except (RedisError, OSError) as exc:
+                log.warning("pub/sub connection lost (%s); reconnecting", type(exc).__name__)
+                self._hub.broadcast_outage()
+                await self._reconnect_pubsub(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            if message is None:
+                continue
+            kind, channel = message["type"], message["channel"].decode()
+            if kind == "message" and channel.startswith(CHANNELS):
+                self._hub.deliver(channel[len(CHANNELS) :], message["data"])
+            elif kind == "subscribe":
+                future = self._confirmations.pop(channel, None)
+                if future is not None and not future.done():
+                    future.set_result(None)
+
+    async def _reconnect_pubsub(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        with contextlib.suppress(RedisError, OSError):
+            await self._pubsub.aclose()
+        try:
+            await self._open_pubsub()
+        except (RedisError, OSError):
+            return  # still down: the next read fails again and we come back here
+        log.warning("pub/sub connection restored")
+        self._hub.broadcast_resync()
+
+    async def _subscribe(self, channel: str) -> None:
+        name = CHANNELS + channel
+        future = asyncio.get_running_loop().create_future()
+        self._confirmations[name] = future
+        try:
+            await self._pubsub.subscribe(name)
+            await asyncio.wait_for(future, 5.0)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._confirmations.pop(name, None)
+            # Resubscribed with every other channel once the connection is back.
+            raise Unavailable("subscribe") from exc
+
+    async def _unsubscribe(self, channel: str) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self._pubsub.unsubscribe(CHANNELS + channel)
+
+    @_available
+    async def sweep(self) -> None:
+        """Reap every queue's expired entries (keys expire by themselves)."""
+        async for expiry in self.redis.scan_iter(match=f"{PREFIX}queue-exp:*", count=100):
+            queue = PREFIX + "queue:" + expiry.decode().split(":", 2)[2]
+            await self._scripts["sweep"](keys=[queue, expiry])
+
+    @_available
+    async def publish(self, channel: str, payload: bytes) -> None:
+        await self.redis.publish(CHANNELS + channel, payload)
+
+    def subscriber(self) -> Subscriber:
+        return self._hub.subscriber()
+
+    # --- helpers -------------------------------------------------------------------------
+    async def _load(self, key: str, kind: type[S]) -> S | None:
+        raw = await self.redis.get(PREFIX + key)
+        return None if raw is None else msgspec.msgpack.decode(raw, type=kind)
+
+    async def _update(
+        self, key: str, kind: type[S], change: Callable[[S], T], default: bytes | None = None
+    ) -> T:
+        """Optimistic read-change-write (WATCH/MULTI), retried on contention; keeps the TTL."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(PREFIX + key)
+                    raw = await pipe.get(PREFIX + key) or default
+                    if raw is None:
+                        raise NotFound(key.split(":", 1)[0])
+                    value = msgspec.msgpack.decode(raw, type=kind)
+                    result = change(value)
+                    pipe.multi()
+                    pipe.set(PREFIX + key, _encode(value), keepttl=True)
+                    await pipe.execute()
+                    return result
+                except WatchError:
+                    continue
+                finally:
+                    await pipe.reset()
+
+    # --- durable configuration ---------------------------------------------------------
+    @_available
+    async def get_cite(self) -> Cite | None:
+        return await self._load("cite", Cite)
+
+    @_available
+    async def put_cite(self, cite: Cite) -> None:
+        await self.redis.set(PREFIX + "cite", _encode(cite))
+
+    @_available
+    async def get_staff(self, login: str) -> StaffAccount | None:
+        return await self._load(f"staff:{login}", StaffAccount)
+
+    @_available
+    async def put_staff(self, account: StaffAccount) -> None:
+        await self.redis.set(f"{PREFIX}staff:{account.login}", _encode(account))
+
+    # --- expiring secrets --------------------------------------------------------------
+    @_available
+    async def put_expiring(self, key: str, value: bytes, ttl: float) -> None:
+        await self.redis.set(f"{PREFIX}secret:{key}", value, px=_ms(ttl))
+
+    @_available
+    async def get_expiring(self, key: str, refresh_ttl: float | None = None) -> bytes | None:
+        name = f"{PREFIX}secret:{key}"
+        if refresh_ttl is None:
+            value: bytes | None = await self.redis.get(name)
+            return value
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(name).pexpire(name, _ms(refresh_ttl))
+            value, _ = await pipe.execute()
+        return value
+
+    @_available
+    async def delete_expiring(self, key: str) -> None:
+        await self.redis.delete(f"{PREFIX}secret:{key}")
+
+    # --- visitors and queues -----------------------------------------------------------
+    @_available
+    async def next_ticket(self) -> int:
+        return int(await self.redis.incr(PREFIX + "ticket"))
+
+    @staticmethod
+    def _queue_keys(pole: str) -> list[str]:
+        return [f"{PREFIX}queue:{pole}", f"{PREFIX}queue-exp:{pole}"]
+
+    @_available
+    async def add_visitor(self, session: VisitorSession, ttl: float) -> int:
+        keys = [f"{PREFIX}visitor:{session.id}", f"{PREFIX}token:{session.token_hash}"]
+        args: list[bytes | str | int] = [_encode(session), session.id, session.ticket, _ms(ttl)]
+        position = await self._scripts["add_visitor"](
+            keys=keys + self._queue_keys(session.pole), args=args
+        )
+        return int(position)
+
+    @_available
+    async def get_visitor(self, visitor_id: str) -> VisitorSession | None:
+        return await self._load(f"visitor:{visitor_id}", VisitorSession)
+
+    @_available
+    async def visitor_by_token(self, token_hash: str) -> VisitorSession | None:
+        visitor_id = await self.redis.get(f"{PREFIX}token:{token_hash}")
+        return None if visitor_id is None else await self.get_visitor(visitor_id.decode())
+
+    @_available
+    async def update_visitor(self, visitor_id: str, change: Callable[[VisitorSession], T]) -> T:
+        return await self._update(f"visitor:{visitor_id}", VisitorSession, change)
+
+    @_available
+    async def dequeue(self, session: VisitorSession) -> bool:
+        queue, expiry = self._queue_keys(session.pole)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(queue, session.id).zrem(expiry, session.id)
+            removed, _ = await pipe.execute()
+        return bool(removed)
+
+    @_available
+    async def pop_waiting(self, pole: str) -> str | None:
+        while True:
+            raw = await self._scripts["pop"](keys=self._queue_keys(pole))
+            if raw is None:
+                return None
+            visitor_id: str = raw.decode()
+            session = await self.get_visitor(visitor_id)
+            if session is not None and session.state is VisitorState.WAITING:
+                return visitor_id
+
+    @_available
+    async def position(self, session: VisitorSession) -> int | None:
+        rank = await self._scripts["position"](
+            keys=self._queue_keys(session.pole), args=[session.id]
+        )
+        return None if rank is None else int(rank)
+
+    @_available
+    async def queue_lengths(self, poles: list[str]) -> dict[str, int]:
+        if not poles:
+            return {}
+        keys = [key for pole in poles for key in self._queue_keys(pole)]
+        lengths = await self._scripts["lengths"](keys=keys)
+        return {pole: int(n) for pole, n in zip(poles, lengths, strict=True)}
+
+    @_available
+    async def expire_visitor(self, visitor_id: str, ttl: float) -> None:
+        session = await self.get_visitor(visitor_id)
+        if session is None:
+            return
+        keys = [
+            f"{PREFIX}visitor:{visitor_id}",
+            f"{PREFIX}token:{session.token_hash}",
+            self._queue_keys(session.pole)[1],
+        ]
+        await self._scripts["expire_visitor"](keys=keys, args=[visitor_id, _ms(ttl)])
+
+    # --- conversations -----------------------------------------------------------------
+    @staticmethod
+    def _conversation_keys(conversation_id: str) -> list[str]:
+        return [
+            f"{PREFIX}conversation:{conversation_id}",
+            f"{PREFIX}log:{conversation_id}",
+            f"{PREFIX}client-ids:{conversation_id}",
+        ]
+
+    @_available
+    async def add_conversation(self, conversation: Conversation, ttl: float) -> None:
+        key, log_key, ids_key = self._conversation_keys(conversation.id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(log_key, ids_key).set(key, _encode(conversation), px=_ms(ttl))
+            await pipe.execute()
+
+    @_available
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        return await self._load(f"conversation:{conversation_id}", Conversation)
+
+    @_available
+    async def update_conversation(
+        self, conversation_id: str, change: Callable[[Conversation], T]
+    ) -> T:
+        return await self._update(f"conversation:{conversation_id}", Conversation, change)
+
+    @_available
+    async def append_event(self, conversation_id: str, draft: Event) -> tuple[Event, bool]:
+        client_key = "" if draft.client_id is None else f"{draft.author}:{draft.client_id}"
+        keys = self._conversation_keys(conversation_id)
+        result = int(await self._scripts["append"](keys=keys, args=[client_key, _encode(draft)]))
+        if result == -1:
+            raise NotFound("conversation")
+        if result > 0:
+            return msgspec.structs.replace(draft, seq=result), True
+        seq = -result - 1  # a retry: the event stored the first time
+        entries = await self.redis.xrange(keys[1], f"{seq}-0", f"{seq}-0")
+        return _event(*entries[0]), False
+
+    @_available
+    async def events_since(self, conversation_id: str, seq: int) -> list[Event]:
+        key, log_key, _ = self._conversation_keys(conversation_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.exists(key).xrange(log_key, f"{max(seq, 0) + 1}-0", "+")
+            exists, entries = await pipe.execute()
+        if not exists:
+            raise NotFound("conversation")
+        return [_event(entry_id, fields) for entry_id, fields in entries]
+
+    @_available
+    async def expire_conversation(self, conversation_id: str, ttl: float) -> None:
+        keys = self._conversation_keys(conversation_id)
+        await self._scripts["expire_all"](keys=keys, args=[_ms(ttl)])
+
+    # --- counsellors -------------------------------------------------------------------
+    @_available
+    async def update_desk(self, login: str, change: Callable[[Desk], T]) -> T:
+        return await self._update(f"desk:{login}", Desk, change, _encode(Desk(login=login)))
+
+    # --- leases ------------------------------------------------------------------------
+    @_available
+    async def renew_leases(self, kind: str, members: list[str], ttl: float) -> None:
+        if members:
+            await self._scripts["renew_leases"](
+                keys=[f"{PREFIX}leases:{kind}"], args=[_ms(ttl), *members]
+            )
+
+    @_available
+    async def drop_lease(self, kind: str, member: str) -> None:
+        await self.redis.zrem(f"{PREFIX}leases:{kind}", member)
+
+    @_available
+    async def claim_expired(self, kind: str, limit: int = 100) -> list[str]:
+        due = await self._scripts["claim_leases"](keys=[f"{PREFIX}leases:{kind}"], args=[limit])
+        return [member.decode() for member in due]
+
+
+def _ms(seconds: float) -> int:
+    return max(int(seconds * 1000), 1)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for error messages."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
