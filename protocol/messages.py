@@ -208,6 +208,17 @@ class Conversation(Message, tag="conversation"):
     info: ConversationInfo
 
 
+class Service(Message, tag="service"):
+    """The server lost (``false``) or regained (``true``) its shared state.
+
+    While unavailable, frames are refused with ``unavailable``; once available
+    again the server has re-sent what the client missed, and the client re-sends
+    what is still pending.
+    """
+
+    available: bool
+
+
 class Error(Message, tag="error"):
     """A refused frame. ``ref`` repeats the offending ``client_id`` when there is one."""
 
@@ -217,7 +228,16 @@ class Error(Message, tag="error"):
 
 
 ServerMessage = (
-    Welcome | Session | Position | Event | TypingNotice | Console | Queues | Conversation | Error
+    Welcome
+    | Session
+    | Position
+    | Event
+    | TypingNotice
+    | Console
+    | Queues
+    | Conversation
+    | Service
+    | Error
 )
 
 #: Error codes, each with a message in the locale catalog under ``error.<code>``.

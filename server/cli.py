@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from protocol.messages import MAX_FRAME_BYTES
+from server.core.errors import ParoleError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     return serve_command(args)
 
 
+async def check_backend(url: str) -> None:
+    """Fail early, with one clear line, when the shared state cannot be reached."""
+    from server.backends import open_backend
+
+    backend = open_backend(url)
+    await backend.start()
+    await backend.close()
+
+
 def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -45,8 +56,9 @@ def serve_command(args: argparse.Namespace) -> int:
         end_grace=args.end_grace,
     )
     try:
+        asyncio.run(check_backend(settings.backend))
         app = create_app(settings)
-    except ValueError as exc:
+    except (ValueError, ParoleError) as exc:
         print(f"parole: {exc}", file=sys.stderr)
         return 2
     if settings.demo:

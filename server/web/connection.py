@@ -33,9 +33,11 @@ from protocol.messages import (
     Event,
     Message,
     ServerMessage,
+    Service,
     Welcome,
     encode,
 )
+from server.backends.fanout import Outage, Resync
 from server.core.errors import ParoleError, ProtocolError
 from server.core.ratelimit import TokenBucket
 
@@ -48,7 +50,7 @@ log = logging.getLogger("parole.ws")
 
 OUTBOX_SIZE = 512
 
-Signal = ServerMessage | QueueChanged | Replaced
+Signal = ServerMessage | QueueChanged | Replaced | Outage | Resync
 signal_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(Signal)
 
 
@@ -159,7 +161,14 @@ class Connection(abc.ABC):
                 return
             _, payload = item
             try:
-                await self.on_signal(signal_decoder.decode(payload))
+                signal = signal_decoder.decode(payload)
+                if isinstance(signal, Outage):
+                    self.send(Service(available=False))
+                elif isinstance(signal, Resync):
+                    await self.resync()
+                    self.send(Service(available=True))
+                else:
+                    await self.on_signal(signal)
             except ParoleError as exc:
                 log.warning("signal not delivered to a %s: %s", self.role, exc.code)
 
@@ -213,6 +222,12 @@ class Connection(abc.ABC):
             else:
                 await self._catch_up(event.conversation)
 
+    async def catch_up_all(self) -> None:
+        """Send what was published while delivery was down, for every followed conversation."""
+        async with self._events:
+            for conversation_id in list(self.seen):
+                await self._catch_up(conversation_id)
+
     async def _catch_up(self, conversation_id: str) -> None:
         last = self.seen[conversation_id]
         try:
@@ -235,6 +250,10 @@ class Connection(abc.ABC):
     @abc.abstractmethod
     async def on_signal(self, signal: Any) -> None:
         """One payload from a subscribed channel."""
+
+    @abc.abstractmethod
+    async def resync(self) -> None:
+        """Delivery came back after an outage: bring the client up to date from state."""
 
     async def on_close(self) -> None:  # noqa: B027 - optional hook
         """The socket is gone; release what this connection held."""

@@ -102,6 +102,15 @@ class ConsoleConnection(Connection):
         self.send(ConversationMessage(info=conversation_info(conversation, 0)))
         await self.follow(conversation_id, after)
 
+    async def resync(self) -> None:
+        backend = self.chat.backend
+        desk = await backend.update_desk(self.account.login, Desk.snapshot)
+        for conversation_id in desk.conversations:  # taken from another tab meanwhile
+            await self._hold(conversation_id, 0)
+        await self.catch_up_all()
+        poles = [p.id for p in (await self.chat.cite()).poles if self.account.can_staff(p.id)]
+        self.send(Queues(counts=await backend.queue_lengths(poles)))
+
     async def on_signal(self, signal: Any) -> None:
         if isinstance(signal, Event):
             await self.deliver(signal)

@@ -19,7 +19,7 @@ from protocol.messages import (
     TypingNotice,
     visitor_decoder,
 )
-from server.core.errors import IllegalTransition
+from server.core.errors import IllegalTransition, ParoleError
 from server.core.visitors import VisitorSession, VisitorState
 
 from .chat import (
@@ -118,8 +118,25 @@ class VisitorConnection(Connection):
         if signal.conversation is not None:
             await self.follow(signal.conversation, 0)
 
+    async def resync(self) -> None:
+        if self.session is None:
+            return
+        session = await self.chat.backend.get_visitor(self.session.id)
+        if session is None:  # the shared state lost it (a Redis restart without persistence)
+            self.session = None
+            self.error(ParoleError("session lost", code="resume_failed"))
+            return
+        changed = (session.state, session.conversation) != (
+            self.session.state,
+            self.session.conversation,
+        )
+        if changed:
+            await self._session_changed(session_message(session))
+        await self.catch_up_all()
+        self._refresh_position()
+
     def _refresh_position(self) -> None:
-        """Coalesce position updates: one lookup in flight, one more if changes came."""
+        """Coalesce position updates: at most one lookup per ``position_interval``."""
         self._position_dirty = True
         if self._position_task is None or self._position_task.done():
             self._position_task = asyncio.create_task(self._position_loop())
@@ -128,6 +145,7 @@ class VisitorConnection(Connection):
         while self._position_dirty:
             self._position_dirty = False
             await self._send_position()
+            await asyncio.sleep(self.chat.settings.position_interval)
 
     async def _send_position(self) -> None:
         if self.session is None or self.session.state is not VisitorState.WAITING:
