@@ -264,16 +264,13 @@ class RedisBackend(Backend):
 
     async def _listen(self) -> None:
         """Read the pub/sub connection; after a drop, reconnect and tell subscribers to resync."""
-        delay = 0.1
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
-                delay = 0.1
             except (RedisError, OSError) as exc:
                 log.warning("pub/sub connection lost (%s); reconnecting", type(exc).__name__)
                 self._hub.broadcast_outage()
-                await self._reconnect_pubsub(delay)
-                delay = min(delay * 2, 2.0)
+                await self._reconnect_pubsub()
                 continue
             if message is None:
                 continue
@@ -285,14 +282,18 @@ class RedisBackend(Backend):
                 if future is not None and not future.done():
                     future.set_result(None)
 
-    async def _reconnect_pubsub(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        with contextlib.suppress(RedisError, OSError):
-            await self._pubsub.aclose()
-        try:
-            await self._open_pubsub()
-        except (RedisError, OSError):
-            return  # still down: the next read fails again and we come back here
+    async def _reconnect_pubsub(self) -> None:
+        """Retry, backing off up to 2 s, until a new pub/sub connection has every channel."""
+        delay = 0.1
+        while True:
+            await asyncio.sleep(delay)
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()
+            try:
+                await self._open_pubsub()
+                break
+            except (RedisError, OSError):
+                delay = min(delay * 2, 2.0)
         log.warning("pub/sub connection restored")
         self._hub.broadcast_resync()
 
