@@ -269,6 +269,7 @@ class Close:
     VERSION = 4002  # no common protocol version
     REPLACED = 4009  # the same visitor session was opened elsewhere
     SLOW = 4008  # the client did not read fast enough; resume to catch up
+    AGAIN = 1013  # shared state unreachable while opening or catching up: reconnect later
 
 
 visitor_decoder = msgspec.json.Decoder(VisitorMessage)

@@ -8,6 +8,7 @@ import * as frames from "/static/protocol/frames.js";
 import { PendingLines, messageItem, systemItem } from "/static/widget/thread.js";
 
 const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
+const TAKE_REFUSED = ["queue_empty", "capacity_reached", "not_your_pole", "unknown_pole", "unavailable", "rate_limited"];
 
 const $ = (id) => document.getElementById(id);
 const catalog = JSON.parse($("parole-i18n").textContent);
@@ -89,7 +90,8 @@ function drawQueues() {
     const waiting = state.queues[pole.id] ?? 0;
     item.classList.toggle("has-waiting", waiting > 0);
     item.querySelector(".queue-count").textContent = tp("console.queues.waiting", waiting);
-    item.querySelector(".take").disabled = waiting === 0 || full || state.taking;
+    // Not while the service is down: the server would refuse the take.
+    item.querySelector(".take").disabled = waiting === 0 || full || state.taking || !socket?.available;
   }
   for (const item of [...list.children]) {
     if (!state.poles.some((p) => p.id === item.dataset.pole)) item.remove();
@@ -173,8 +175,7 @@ function makeConversation(info) {
   });
   pane.querySelector(".end-no").addEventListener("click", () => closeConfirm(c));
   pane.querySelector(".end-yes").addEventListener("click", () => {
-    pane.querySelector(".confirm").hidden = true;
-    socket.send(frames.end(c.id));
+    if (socket.send(frames.end(c.id))) pane.querySelector(".confirm").hidden = true; // not while the service is down
   });
   pane.querySelector(".dismiss").addEventListener("click", () => dismiss(c));
   pane.addEventListener("keydown", (event) => {
@@ -387,21 +388,33 @@ function onFrame(frame) {
       break;
     }
     case "error":
-      if (["queue_empty", "capacity_reached", "not_your_pole", "unknown_pole"].includes(frame.code)) {
+      // A refused take (errors without a ref): the buttons are usable again.
+      if (!frame.ref && TAKE_REFUSED.includes(frame.code)) {
         state.taking = false;
         drawQueues();
       }
-      alertText(frame.message);
+      // Refused during an outage: the banner says so, and sends stay pending.
+      if (frame.code !== "unavailable" || socket.available) alertText(frame.message);
       break;
     default:
       break;
   }
 }
 
+/**
+ * The server lost its shared state (false) or has it back (true). Meanwhile the
+ * counsellor can still type and send (messages stay pending and go out once the
+ * service is back); taking the next visitor waits.
+ */
+function onService(available) {
+  drawQueues();
+  if (socket.state === "open") banner(available ? "" : t("console.service.unavailable"));
+}
+
 function onState(name, detail) {
   if (name === "open") {
     state.everOpen = true;
-    banner("");
+    banner(socket.available ? "" : t("console.service.unavailable"));
   } else if (name === "waiting") {
     state.taking = false;
     banner(t(state.everOpen ? "console.connection.lost" : "console.connection.connecting"));
@@ -430,6 +443,7 @@ socket = new ParoleSocket({
   hello: () => frames.consoleHello({ lang, lastSeq: state.seqs.toObject() }),
   onFrame,
   onState,
+  onService,
   onClose: stillSignedIn,
   onRefused: (frame, error) => {
     state.conversations.get(frame.conversation)?.pending.fail(frame.client_id, t("console.message.failed"));

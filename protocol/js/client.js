@@ -4,7 +4,9 @@
 // sends, when to send `typing`) need no DOM and are unit-tested under Node
 // (tests/js/). ParoleSocket ties them to a WebSocket: it says `hello` on every
 // (re)connect, re-sends what was not acknowledged, and reconnects with capped,
-// jittered exponential backoff.
+// jittered exponential backoff. While the server says its service is unavailable
+// (a `service` frame), it holds what the page sends and re-sends it once the
+// service is back.
 
 export const PROTOCOL_VERSIONS = [1];
 
@@ -199,7 +201,14 @@ export function socketUrl(path, location = globalThis.location) {
  *   (a reconnect is scheduled; detail = delay ms), "replaced" (4009), "stopped"
  *   (4002, or `stop()`), with `detail` the close code where there is one;
  * - `onAck(frame, event)` / `onRefused(frame, error)`: an outbox frame was echoed
- *   or refused by an `error` whose `ref` names it;
+ *   or refused by an `error` whose `ref` names it (`unavailable` and `rate_limited`
+ *   do not refuse it: the frame stays pending and goes out again later);
+ * - `onService(available)`: the server lost (false) or regained (true) its shared
+ *   state (a `service` frame), or a new connection starts over as available (true);
+ *   called on changes only, before `onFrame`. While unavailable, `send()` sends
+ *   nothing and returns false, and `sendReliable()` only queues: the server would
+ *   refuse every frame. Once available again, every pending frame is re-sent (same
+ *   `client_id`: the server stores it once);
  * - `onClose(code)`: before a reconnect is scheduled; may return a promise
  *   resolving to false to stop instead (e.g. the console's login expired);
  * - `WebSocket`, `setTimeout`, `clearTimeout`, `backoff`: injectable for tests.
@@ -212,6 +221,7 @@ export class ParoleSocket {
     this.onState = options.onState ?? (() => {});
     this.onAck = options.onAck ?? (() => {});
     this.onRefused = options.onRefused ?? (() => {});
+    this.onService = options.onService ?? (() => {});
     this.onClose = options.onClose ?? (() => true);
     this.WebSocket = options.WebSocket ?? globalThis.WebSocket;
     this.setTimeout = options.setTimeout ?? globalThis.setTimeout.bind(globalThis);
@@ -219,6 +229,8 @@ export class ParoleSocket {
     this.backoff = options.backoff ?? new Backoff();
     this.retryLimited = options.retryLimited ?? 2000;
     this.outbox = new Outbox();
+    this.retries = new Map(); // client_id -> timer of a retry after rate_limited/unavailable
+    this.available = true; // false between `service` unavailable and available
     this.ws = null;
     this.ready = false;
     this.stopped = true;
@@ -281,18 +293,44 @@ export class ParoleSocket {
     this._setState("stopped");
   }
 
-  /** Send a frame now if the connection is ready; returns whether it was sent. */
+  /** Send a frame now if the connection is ready and the service available; returns whether it was sent. */
   send(frame) {
-    if (!this.ready || !this.ws) return false;
+    if (!this.ready || !this.ws || !this.available) return false;
     this.ws.send(JSON.stringify(frame));
     return true;
   }
 
-  /** Send a frame with a `client_id` until its echo arrives, across reconnects. */
+  /** Send a frame with a `client_id` until its echo arrives, across reconnects and outages. */
   sendReliable(frame) {
     this.outbox.add(frame);
     this.send(frame);
     return frame;
+  }
+
+  /** Re-send every pending frame, oldest first; retries already scheduled are no longer needed. */
+  _flush() {
+    for (const timer of this.retries.values()) this.clearTimeout(timer);
+    this.retries.clear();
+    for (const pending of this.outbox.pending()) this.send(pending);
+  }
+
+  /** Try one pending frame again later (it was refused as rate limited, or unavailable). */
+  _retryLater(ref) {
+    if (this.retries.has(ref)) this.clearTimeout(this.retries.get(ref));
+    this.retries.set(
+      ref,
+      this.setTimeout(() => {
+        this.retries.delete(ref);
+        const again = this.outbox.frames.get(ref);
+        if (again) this.send(again); // sends nothing while the service is unavailable
+      }, this.retryLimited),
+    );
+  }
+
+  _forgetRetry(ref) {
+    if (!this.retries.has(ref)) return;
+    this.clearTimeout(this.retries.get(ref));
+    this.retries.delete(ref);
   }
 
   _receive(data) {
@@ -301,21 +339,33 @@ export class ParoleSocket {
     if (frame.type === "welcome") {
       this.ready = true;
       this.backoff.reset();
+      // A new connection starts over: an outage seen on the old one is not assumed.
+      const back = !this.available;
+      this.available = true;
       this._setState("open");
+      if (back) this.onService(true);
       this.onFrame(frame);
-      for (const pending of this.outbox.pending()) this.send(pending);
+      this._flush();
       return;
     }
-    if (frame.type === "event" && frame.client_id && this.outbox.has(frame.client_id)) {
+    if (frame.type === "service" && typeof frame.available === "boolean") {
+      if (frame.available !== this.available) {
+        this.available = frame.available;
+        // Back: the server has re-sent what we missed (echoes included), so what is
+        // still pending was never stored; send it again.
+        if (frame.available) this._flush();
+        this.onService(frame.available);
+      }
+    } else if (frame.type === "event" && frame.client_id && this.outbox.has(frame.client_id)) {
+      this._forgetRetry(frame.client_id);
       this.onAck(this.outbox.take(frame.client_id), frame);
     } else if (frame.type === "error" && frame.ref && this.outbox.has(frame.ref)) {
-      if (frame.code === "rate_limited" || frame.code === "unavailable") {
-        const ref = frame.ref;
-        this.setTimeout(() => {
-          const again = this.outbox.frames.get(ref);
-          if (again) this.send(again);
-        }, this.retryLimited);
+      if (frame.code === "unavailable" && !this.available) {
+        // Refused during an outage: kept pending, re-sent once `service` says it is back.
+      } else if (frame.code === "rate_limited" || frame.code === "unavailable") {
+        this._retryLater(frame.ref);
       } else {
+        this._forgetRetry(frame.ref);
         this.onRefused(this.outbox.take(frame.ref), frame);
       }
     }

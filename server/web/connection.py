@@ -38,7 +38,7 @@ from protocol.messages import (
     encode,
 )
 from server.backends.fanout import Outage, Resync
-from server.core.errors import ParoleError, ProtocolError
+from server.core.errors import ParoleError, ProtocolError, Unavailable
 from server.core.ratelimit import TokenBucket
 
 from .chat import Chat, QueueChanged, Replaced, conversation_channel
@@ -121,6 +121,7 @@ class Connection(abc.ABC):
 
     async def _dispatch(self, text: str) -> None:
         ref: str | None = None
+        frame: Any = None
         try:
             frame = decode(self.decoder, text)
             ref = getattr(frame, "client_id", None)
@@ -134,6 +135,10 @@ class Connection(abc.ABC):
                 if not self._greet(frame):
                     return
             await self.handle(frame)
+        except Unavailable as exc:
+            self.error(exc, ref)
+            if self.is_hello(frame):  # half-opened: better start over than limp along
+                self.shut(Close.AGAIN)
         except ParoleError as exc:
             self.error(exc, ref)
         except WebSocketDisconnect:
@@ -165,7 +170,11 @@ class Connection(abc.ABC):
                 if isinstance(signal, Outage):
                     self.send(Service(available=False))
                 elif isinstance(signal, Resync):
-                    await self.resync()
+                    try:
+                        await self.resync()
+                    except Unavailable:  # down again: let the client reconnect and resume
+                        self.shut(Close.AGAIN)
+                        return
                     self.send(Service(available=True))
                 else:
                     await self.on_signal(signal)

@@ -6,8 +6,9 @@ A missing Chromium fails these tests (it never skips them).
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import (
@@ -372,5 +373,100 @@ def test_a_message_not_yet_acknowledged_survives_a_reload(
     assert stored is None
     watch_visitor.check()
     watch_console.check()
+    visitor.close()
+    counsellor.close()
+
+
+OUTAGE = "Service momentanément indisponible : vos messages partiront dès son retour."
+
+
+def test_during_a_service_outage_both_sides_keep_typing_and_messages_go_out_after(
+    server: RunningServer, browser: Browser
+) -> None:
+    # Between each page and the server: `routes` lets the test push `service` frames
+    # to the page, as the server does when it loses (and regains) its shared state.
+    routes: dict[str, WebSocketRoute] = {}
+    sent: dict[str, list[str]] = {"visitor": [], "console": []}
+
+    def relay(side: str) -> Callable[[WebSocketRoute], None]:
+        def route(ws: WebSocketRoute) -> None:
+            upstream = ws.connect_to_server()
+            routes[side] = ws
+
+            def to_server(message: str | bytes) -> None:
+                if isinstance(message, str):
+                    sent[side].append(message)
+                upstream.send(message)
+
+            ws.on_message(to_server)
+
+        return route
+
+    def service(side: str, available: bool) -> None:
+        routes[side].send(json.dumps({"type": "service", "available": available}))
+
+    visitor = visitor_context(browser)
+    visitor.route_web_socket("**/ws/visitor", relay("visitor"))
+    page = visitor.new_page()
+    watch_visitor = Watch(page)
+    page.goto(f"{server.url}/demo")
+    chat = open_widget(page)
+    join(chat, "Trouver un emploi", "Bonjour")
+    counsellor = browser.new_context(locale="fr-FR")
+    counsellor.route_web_socket("**/ws/console", relay("console"))
+    console = sign_in(counsellor, server)
+    watch_console = Watch(console)
+    pane = take_next(console, "Trouver un emploi")
+    expect(chat.get_by_role("heading", name="Vous parlez avec Camille")).to_be_visible()
+
+    # Someone else waits: the console could take them.
+    other = visitor_context(browser)
+    other_page = other.new_page()
+    other_page.goto(f"{server.url}/demo")
+    join(open_widget(other_page), "Trouver un emploi", "Moi aussi")
+    take = console.get_by_role("button", name="Prendre le suivant : Trouver un emploi")
+    expect(take).to_be_enabled()
+
+    # The outage: a calm banner on both sides; typing and sending stay possible.
+    service("visitor", False)
+    service("console", False)
+    expect(chat.locator("#banner-text")).to_have_text(OUTAGE)
+    expect(console.locator("#banner-text")).to_have_text(OUTAGE)
+    expect(take).to_be_disabled()
+    box = chat.get_by_label("Votre message")
+    expect(box).to_be_editable()
+    box.fill("Vous êtes là ?")
+    box.press("Enter")
+    answer = pane.get_by_label("Votre réponse à")
+    answer.fill("Toujours là.")
+    answer.press("Enter")
+    expect(chat.locator("#messages .pending .msg-text")).to_have_text(["Vous êtes là ?"])
+    expect(pane.locator(".pending .msg-text")).to_have_text(["Toujours là."])
+    console.wait_for_timeout(500)
+    for side in ("visitor", "console"):
+        assert not [m for m in sent[side] if '"type":"send"' in m], f"{side} sent during the outage"
+    expect(pane.locator(".msg-theirs .msg-text")).to_have_text(["Bonjour"])
+    expect(chat.locator("#alert")).to_have_text("")
+
+    # The service is back: the banners go, the pending messages go out, once each
+    # (the visitor's side first, so that the order of the two messages is known).
+    service("visitor", True)
+    expect(chat.locator("#banner-text")).to_have_text("")
+    expect(pane.locator(".msg-theirs .msg-text")).to_have_text(["Bonjour", "Vous êtes là ?"])
+    expect(console.locator("#banner-text")).to_have_text(OUTAGE)
+    service("console", True)
+    expect(console.locator("#banner-text")).to_have_text("")
+    expect(take).to_be_enabled()
+    expect(pane.locator(".msg-text")).to_have_text(["Bonjour", "Vous êtes là ?", "Toujours là."])
+    expect(chat.locator("#messages .msg-text")).to_have_text(
+        ["Bonjour", "Vous êtes là ?", "Toujours là."]
+    )
+    expect(chat.locator("#messages .pending")).to_have_count(0)
+    expect(pane.locator(".pending")).to_have_count(0)
+    for side in ("visitor", "console"):
+        assert len([m for m in sent[side] if '"type":"send"' in m]) == 1, sent[side]
+    watch_visitor.check()
+    watch_console.check()
+    other.close()
     visitor.close()
     counsellor.close()

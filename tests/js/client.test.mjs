@@ -217,6 +217,7 @@ function harness(options = {}) {
   const frames = [];
   const acks = [];
   const refused = [];
+  const services = [];
   let helloCount = 0;
   const socket = new ParoleSocket({
     url: "ws://test/ws/visitor",
@@ -225,12 +226,17 @@ function harness(options = {}) {
     onState: (s, d) => states.push([s, d]),
     onAck: (f, e) => acks.push([f.client_id, e.seq]),
     onRefused: (f, e) => refused.push([f.client_id, e.code]),
+    onService: (available) => services.push(available),
     WebSocket: FakeWebSocket,
     setTimeout: (fn, ms) => {
-      timers.push({ fn, ms });
-      return timers.length;
+      const timer = { fn, ms };
+      timers.push(timer);
+      return timer;
     },
-    clearTimeout: () => {},
+    clearTimeout: (timer) => {
+      const i = timers.indexOf(timer);
+      if (i >= 0) timers.splice(i, 1);
+    },
     backoff: new Backoff({ base: 100, cap: 1000, random: () => 1 }),
     ...options,
   });
@@ -240,7 +246,7 @@ function harness(options = {}) {
     return due.map((t) => t.ms);
   };
   const settle = () => new Promise((resolve) => setImmediate(resolve));
-  return { socket, sockets, timers, runTimers, states, frames, acks, refused, settle };
+  return { socket, sockets, timers, runTimers, states, frames, acks, refused, services, settle };
 }
 
 test("socket says hello first and flushes the outbox only after welcome", () => {
@@ -367,4 +373,136 @@ test("frames from an old socket are ignored", () => {
   h.socket.connect();
   old.receive({ type: "welcome", v: 1, lang: "fr" });
   assert.equal(h.frames.length, 0);
+});
+
+// --- service outages (`service` frames) -------------------------------------------------
+
+/** A harness whose socket is open (welcome received); returns it with its fake socket. */
+function opened(options) {
+  const h = harness(options);
+  h.socket.connect();
+  const ws = h.sockets[0];
+  ws.open();
+  ws.receive({ type: "welcome", v: 1, lang: "fr" });
+  return { ...h, ws };
+}
+
+const sends = (ws) => ws.sent.filter((f) => f.type === "send").map((f) => f.client_id);
+
+test("an outage keeps refused sends pending; service back re-sends exactly the pending ones, once", () => {
+  const { socket, ws, runTimers, timers, refused, services, acks, frames } = opened();
+  socket.sendReliable({ type: "send", client_id: "a", text: "un" });
+  socket.sendReliable({ type: "send", client_id: "b", text: "deux" });
+  socket.sendReliable({ type: "send", client_id: "c", text: "trois" });
+  ws.receive({ type: "event", conversation: "k", seq: 5, kind: "message", author: "visitor", at: 1, client_id: "a" });
+  assert.deepEqual(acks, [["a", 5]]);
+
+  ws.receive({ type: "service", available: false });
+  assert.equal(socket.available, false);
+  assert.deepEqual(services, [false]);
+  assert.deepEqual(frames.at(-1), { type: "service", available: false }, "the page sees the frame too");
+  // b and c reached the server as it lost its state: both refused as unavailable.
+  ws.receive({ type: "error", code: "unavailable", message: "Indisponible", ref: "b" });
+  ws.receive({ type: "error", code: "unavailable", message: "Indisponible", ref: "c" });
+  assert.deepEqual(refused, [], "not failed");
+  assert.deepEqual(socket.outbox.pending().map((f) => f.client_id), ["b", "c"]);
+  assert.equal(timers.length, 0, "no blind retry during the outage");
+  assert.equal(frames.at(-1).code, "unavailable", "the page still sees the error");
+
+  // Typed during the outage: queued, not sent; other frames are not sent either.
+  const before = ws.sent.length;
+  socket.sendReliable({ type: "send", client_id: "d", text: "quatre" });
+  assert.equal(socket.send({ type: "typing", active: true }), false);
+  assert.equal(ws.sent.length, before, "nothing goes out while unavailable");
+  ws.receive({ type: "service", available: false });
+  assert.deepEqual(services, [false], "told once per change");
+
+  ws.receive({ type: "service", available: true });
+  assert.equal(socket.available, true);
+  assert.deepEqual(services, [false, true]);
+  assert.deepEqual(ws.sent.slice(before), [
+    { type: "send", client_id: "b", text: "deux" },
+    { type: "send", client_id: "c", text: "trois" },
+    { type: "send", client_id: "d", text: "quatre" },
+  ], "the pending ones, oldest first, same client_id");
+  runTimers();
+  ws.receive({ type: "service", available: true });
+  assert.deepEqual(sends(ws), ["a", "b", "c", "b", "c", "d"], "each re-sent once");
+  assert.deepEqual(services, [false, true]);
+
+  for (const [seq, id] of [[6, "b"], [7, "c"], [8, "d"]]) {
+    ws.receive({ type: "event", conversation: "k", seq, kind: "message", author: "visitor", at: 2, client_id: id });
+  }
+  assert.deepEqual(acks, [["a", 5], ["b", 6], ["c", 7], ["d", 8]]);
+  assert.equal(socket.outbox.size, 0, "the echoes cleared them");
+  assert.equal(socket.send({ type: "typing", active: false }), true);
+});
+
+test("a send stored before the outage is acknowledged by the replay, not re-sent", () => {
+  const { socket, ws, acks } = opened();
+  socket.sendReliable({ type: "send", client_id: "a", text: "un" });
+  socket.sendReliable({ type: "send", client_id: "b", text: "deux" });
+  ws.receive({ type: "service", available: false });
+  ws.receive({ type: "error", code: "unavailable", message: "Indisponible", ref: "b" });
+  // The server re-sends what we missed (a's echo among it), then says it is back.
+  ws.receive({ type: "event", conversation: "k", seq: 3, kind: "message", author: "visitor", at: 1, client_id: "a" });
+  ws.receive({ type: "service", available: true });
+  assert.deepEqual(acks, [["a", 3]]);
+  assert.deepEqual(sends(ws), ["a", "b", "b"]);
+});
+
+test("during an outage other refusals still fail the message", () => {
+  const { socket, ws, refused } = opened();
+  socket.sendReliable({ type: "send", client_id: "x", text: "a" });
+  ws.receive({ type: "service", available: false });
+  ws.receive({ type: "error", code: "not_allowed", message: "Non", ref: "x" });
+  assert.deepEqual(refused, [["x", "not_allowed"]]);
+  ws.receive({ type: "service", available: true });
+  assert.deepEqual(sends(ws), ["x"], "nothing left to re-send");
+});
+
+test("unavailable without an outage is retried later, and only once if the service comes back first", () => {
+  const { socket, ws, timers, runTimers, refused } = opened();
+  socket.sendReliable({ type: "send", client_id: "x", text: "a" });
+  ws.receive({ type: "error", code: "unavailable", message: "Indisponible", ref: "x" });
+  assert.deepEqual(refused, []);
+  assert.deepEqual(timers.map((t) => t.ms), [2000]);
+  runTimers();
+  assert.deepEqual(sends(ws), ["x", "x"], "an unexpected server error: tried again");
+
+  ws.receive({ type: "error", code: "unavailable", message: "Indisponible", ref: "x" });
+  ws.receive({ type: "service", available: false });
+  runTimers(); // the retry falls inside the outage: nothing goes out
+  assert.deepEqual(sends(ws), ["x", "x"]);
+  ws.receive({ type: "error", code: "rate_limited", message: "Doucement", ref: "x" });
+  ws.receive({ type: "service", available: true });
+  assert.equal(timers.length, 0, "the retry is cancelled: the service's return re-sent it");
+  assert.deepEqual(sends(ws), ["x", "x", "x"]);
+});
+
+test("a new connection starts over as available and re-sends what is pending", async () => {
+  const { socket, ws, sockets, runTimers, services, states, settle } = opened();
+  socket.sendReliable({ type: "send", client_id: "p", text: "a" });
+  ws.receive({ type: "service", available: false });
+  ws.drop(1006);
+  await settle();
+  assert.equal(socket.available, false, "unknown until the next welcome");
+  runTimers();
+  const next = sockets[1];
+  next.open();
+  assert.deepEqual(services, [false]);
+  next.receive({ type: "welcome", v: 1, lang: "fr" });
+  assert.equal(socket.available, true);
+  assert.deepEqual(services, [false, true]);
+  assert.equal(states.at(-1)[0], "open");
+  assert.deepEqual(next.sent.map((f) => f.type), ["hello", "send"]);
+  assert.deepEqual(sends(next), ["p"]);
+});
+
+test("a service frame without a boolean is ignored", () => {
+  const { socket, ws, services } = opened();
+  ws.receive({ type: "service" });
+  ws.receive({ type: "service", available: "no" });
+  assert.equal(socket.available, true);
+  assert.deepEqual(services, []);
 });
