@@ -405,8 +405,7 @@ $("end").addEventListener("click", () => {
 });
 $("end-no").addEventListener("click", closeConfirm);
 $("end-yes").addEventListener("click", () => {
-  $("end-confirm").hidden = true;
-  socket.send(frames.leave());
+  if (socket.send(frames.leave())) $("end-confirm").hidden = true; // not while the service is down
 });
 
 // --- ended, and starting again ----------------------------------------------------------
@@ -495,6 +494,8 @@ function onSession(frame) {
 }
 
 function onError(frame) {
+  // Refused during an outage: the banner says so, and pending messages stay pending.
+  if (frame.code === "unavailable" && !socket.available) return;
   if (frame.code === "resume_failed") {
     socket.stop();
     reset();
@@ -533,11 +534,22 @@ function onFrame(frame) {
   }
 }
 
+/**
+ * The server lost its shared state (false) or has it back (true). Meanwhile the
+ * visitor can still type and send: messages stay greyed as pending and go out once
+ * the service is back (ParoleSocket re-sends them).
+ */
+function onService(available) {
+  if (socket.state !== "open") return; // the connection banner takes precedence
+  banner(available ? "" : t("widget.service.unavailable"));
+  if (available && state.joinFrame && !state.session && socket.send(state.joinFrame)) state.joinFrame = null;
+}
+
 function onState(name, detail) {
   $("main").inert = name === "replaced";
   if (name === "open") {
     state.everOpen = true;
-    banner("");
+    banner(socket.available ? "" : t("widget.service.unavailable"));
   } else if (name === "waiting") {
     banner(t(state.everOpen ? "widget.connection.lost" : "widget.connection.connecting"));
   } else if (name === "replaced") {
@@ -559,6 +571,7 @@ function startSocket() {
       }),
     onFrame,
     onState,
+    onService,
     onRefused: (frame, error) => {
       state.pending.fail(frame.client_id, t("widget.message.failed"));
       removePending(store, frame.client_id);
