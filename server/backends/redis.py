@@ -294,6 +294,10 @@ class RedisBackend(Backend):
                 break
             except (RedisError, OSError):
                 delay = min(delay * 2, 2.0)
+        # Pooled connections opened before the outage are dead; drop them so the resync
+        # that follows runs on fresh ones.
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.connection_pool.disconnect()
         log.warning("pub/sub connection restored")
         self._hub.broadcast_resync()
 

@@ -19,10 +19,14 @@ from protocol.messages import (
     counsellor_decoder,
 )
 from protocol.messages import Conversation as ConversationMessage
+from server.core.errors import NotFound
 from server.core.staff import Desk, StaffAccount
 
 from .chat import CONSOLE, QueueChanged, conversation_info, new_id, queue_channel, staff_channel
 from .connection import Connection
+
+#: Conversations a reconnecting console may ask about beyond those it holds.
+MAX_KNOWN = 20
 
 
 class ConsoleConnection(Connection):
@@ -66,13 +70,20 @@ class ConsoleConnection(Connection):
         cite = await self.chat.cite()
         poles = [p for p in cite.poles if self.account.can_staff(p.id)]
         infos = []
-        for conversation_id in desk.conversations:
+        # The desk's conversations, and those the client knew that ended while it was away
+        # (still readable for the end grace): it is owed their last events.
+        known = [c for c in last_seq if c not in desk.conversations][:MAX_KNOWN]
+        for conversation_id in [*desk.conversations, *known]:
             conversation = await backend.get_conversation(conversation_id)
-            if conversation is None:  # expired: forget it
-                release = partial(Desk.release, conversation=conversation_id)
-                await backend.update_desk(self.account.login, release)
+            if conversation is None or not conversation.side_of(self.account.login):
+                if conversation_id in desk.conversations:  # expired: forget it
+                    release = partial(Desk.release, conversation=conversation_id)
+                    await backend.update_desk(self.account.login, release)
                 continue
-            events = await backend.events_since(conversation_id, 0)
+            try:
+                events = await backend.events_since(conversation_id, 0)
+            except NotFound:  # expired this very moment
+                continue
             infos.append(conversation_info(conversation, len(events)))
         await self.inbox.add(staff_channel(self.account.login))
         for pole in poles:

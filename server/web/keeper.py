@@ -59,16 +59,26 @@ class Keeper:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        renew_at = loop.time() + self.settings.lease_ttl / 3
+        ttl = self.settings.lease_ttl
+        renew_at = loop.time() + ttl / 3
+        reap_after = 0.0
+        healthy = True
         while True:
             await asyncio.sleep(self.settings.reap_interval)
             try:
-                if loop.time() >= renew_at:
-                    renew_at = loop.time() + self.settings.lease_ttl / 3
+                if not healthy or loop.time() >= renew_at:
                     await self.renew()
-                await self.backend.sweep()
-                await self.reap()
+                    renew_at = loop.time() + ttl / 3
+                    if not healthy:
+                        # Leases of live sockets may have run out while the shared state
+                        # was unreachable: give every process half a TTL to renew its own
+                        # before anything is claimed.
+                        healthy, reap_after = True, loop.time() + ttl / 2
+                if loop.time() >= reap_after:
+                    await self.backend.sweep()
+                    await self.reap()
             except ParoleError as exc:  # e.g. shared state unreachable: try again next round
+                healthy = False
                 log.warning("leases not kept this round: %s", exc.code)
             except Exception:
                 log.exception("leases not kept this round")
