@@ -19,6 +19,8 @@ class RedisServer:
     port: int
     folder: Path
     process: subprocess.Popen[bytes] | None = None
+    #: Append-only file, fsynced at every write: a restart keeps everything written.
+    persistent: bool = False
 
     @property
     def url(self) -> str:
@@ -35,7 +37,8 @@ class RedisServer:
             "port": str(self.port),
             "bind": "127.0.0.1",
             "save": "",
-            "appendonly": "no",
+            "appendonly": "yes" if self.persistent else "no",
+            "appendfsync": "always",
             "rdbcompression": "no",  # DUMP then shows stored text as it is
             "dir": str(self.folder),
         }
@@ -58,11 +61,16 @@ class RedisServer:
             self.process.wait(10)
         self.process = None
 
+    def restart(self) -> None:
+        """Start again on the same port and folder (with persistence, on the same data)."""
+        self.stop()
+        self.start()
+
     def flush(self) -> None:
         self.client().flushall()
 
 
-def start_redis(folder: Path) -> RedisServer:
-    server = RedisServer(free_port(), folder)
+def start_redis(folder: Path, persistent: bool = False) -> RedisServer:
+    server = RedisServer(free_port(), folder, persistent=persistent)
     server.start()
     return server

@@ -8,6 +8,7 @@ issued at every login. Forms carry a CSRF token that must match the session's
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -28,6 +29,7 @@ LOGIN_CSRF_COOKIE = "parole_login"
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 # Verified against when the login does not exist, so both paths cost the same.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_verifying = asyncio.Semaphore(2)
 
 
 class StaffSession(msgspec.Struct):
@@ -55,10 +57,14 @@ class Auth:
 
     async def check_password(self, login: str, password: str) -> StaffAccount | None:
         account = await self.backend.get_staff(login)
-        try:
-            _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
+        stored = account.password_hash if account else _DUMMY_HASH
+        # argon2 takes tens of milliseconds of CPU on purpose: off the event loop, and
+        # a few at a time, so sign-in attempts never stall the conversations.
+        async with _verifying:
+            try:
+                await asyncio.to_thread(_hasher.verify, stored, password)
+            except (VerificationError, InvalidHashError):
+                return None
         if account is None or account.disabled:
             return None
         return account

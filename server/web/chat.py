@@ -72,8 +72,10 @@ def staff_channel(login: str) -> str:
 
 
 #: Lease kinds (see server/core/leases.py): a visitor's connection ("<id>:<generation>"),
-#: a console connection ("<login>:<connection id>"), a desk left without console ("<login>").
+#: the same once that connection is gone, for the resume grace; a console connection
+#: ("<login>:<connection id>"); a desk left without console, for the resume grace ("<login>").
 VISITOR = "visitor"
+VISITOR_GONE = "visitor-gone"
 CONSOLE = "console"
 DESK = "desk"
 
@@ -246,8 +248,12 @@ class Chat:
         await self.publish(visitor_channel(visitor_id), session_message(ended))
         return ended
 
+    async def visitor_gone(self, member: str) -> None:
+        """A visitor's socket closed, or its process died: wait the resume grace for them."""
+        await self.backend.renew_leases(VISITOR_GONE, [member], self.settings.resume_grace)
+
     async def visitor_lease_over(self, member: str) -> None:
-        """A visitor connection's lease ran out: end the session unless someone came back."""
+        """The resume grace ran out: end the session unless someone came back."""
         visitor_id, _, generation = member.rpartition(":")
         session = await self.backend.get_visitor(visitor_id)
         if session is not None and session.abandoned(int(generation)):

@@ -135,5 +135,5 @@ class ConsoleConnection(Connection):
 
     async def on_close(self) -> None:
         if self._desk_open:
-            await self.keeper.let_go(CONSOLE, self._lease, None)
+            await self.keeper.let_go(CONSOLE, self._lease)
             await self.chat.console_gone(self.account.login)

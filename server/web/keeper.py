@@ -4,7 +4,9 @@ Every ``reap_interval`` seconds the keeper renews the leases of the visitor and
 console sockets this process holds (each lasts ``lease_ttl``, renewed three
 times as often), then claims leases of any process that ran out: a closed tab
 whose resume grace passed, a console gone quiet, or everything a dead process
-held. Claims are atomic in the backend, so each is acted on once.
+held. Claims are atomic in the backend, so each is acted on once. A socket that
+closes cleanly drops its lease and its owner takes the next step at once; a
+dead process's lease running out leads to the same step, only later.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from server.core.errors import ParoleError
 
-from .chat import CONSOLE, DESK, VISITOR, Chat
+from .chat import CONSOLE, DESK, VISITOR, VISITOR_GONE, Chat
 
 log = logging.getLogger("parole.leases")
 BATCH = 100
@@ -30,7 +32,8 @@ class Keeper:
         self._held: dict[str, set[str]] = {VISITOR: set(), CONSOLE: set()}
         self._task: asyncio.Task[None] | None = None
         self._handlers: dict[str, Callable[[str], Awaitable[None]]] = {
-            VISITOR: chat.visitor_lease_over,
+            VISITOR: chat.visitor_gone,
+            VISITOR_GONE: chat.visitor_lease_over,
             CONSOLE: lambda member: chat.console_gone(member.rpartition(":")[0]),
             DESK: chat.desk_lease_over,
         }
@@ -49,13 +52,10 @@ class Keeper:
         self._held[kind].add(member)
         await self.backend.renew_leases(kind, [member], self.settings.lease_ttl)
 
-    async def let_go(self, kind: str, member: str, linger: float | None) -> None:
-        """Stop renewing; the lease runs out after ``linger`` s, or at once if None."""
+    async def let_go(self, kind: str, member: str) -> None:
+        """Stop renewing and drop the lease: its socket closed cleanly."""
         self._held[kind].discard(member)
-        if linger is None:
-            await self.backend.drop_lease(kind, member)
-        else:
-            await self.backend.renew_leases(kind, [member], linger)
+        await self.backend.drop_lease(kind, member)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

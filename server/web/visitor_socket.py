@@ -161,4 +161,5 @@ class VisitorConnection(Connection):
             self._position_task.cancel()
         if self._lease is not None:
             # The session waits for the visitor to come back, for the resume grace.
-            await self.keeper.let_go(VISITOR, self._lease, self.chat.settings.resume_grace)
+            await self.keeper.let_go(VISITOR, self._lease)
+            await self.chat.visitor_gone(self._lease)

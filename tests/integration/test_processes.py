@@ -1,0 +1,199 @@
+"""Several server processes on one Redis: nothing lost, nothing duplicated, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+
+from server.backends.redis import RedisBackend
+from server.core.staff import StaffAccount
+from server.web.auth import hash_password
+from tests.clients import TIMEOUT, Client, counsellor, login, visitor
+from tests.cluster import Cluster, running_cluster
+from tests.servers import RunningServer
+
+VISITORS = 500
+COUNSELLORS = 50
+PASSWORD = "conseil-parole"
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    with running_cluster(tmp_path, "--resume-grace", "5", "--end-grace", "5") as running:
+        yield running
+
+
+async def test_a_visitor_and_a_counsellor_on_two_processes_talk_from_queue_to_end(
+    cluster: Cluster,
+) -> None:
+    guest, session = await visitor(cluster.a, "orientation", question="Quel métier choisir ?")
+    assert (await guest.expect("position"))["position"] == 1
+    desk, state = await counsellor(cluster.b)  # the counsellor is on the other process
+    assert state["queues"]["orientation"] == 1
+
+    await desk.send({"type": "take", "pole": "orientation"})
+    info = (await desk.expect("conversation"))["info"]
+    conversation = info["id"]
+    assert info["pseudonym"] == session["pseudonym"]
+    assert (await guest.expect("session", state="talking"))["conversation"] == conversation
+
+    await desk.send({"type": "typing", "conversation": conversation, "active": True})
+    assert (await guest.expect("typing"))["author"] == "counsellor"
+    await desk.send(
+        {"type": "send", "conversation": conversation, "client_id": "c1", "text": "Bonjour !"}
+    )
+    await guest.send({"type": "typing", "active": True})
+    assert (await desk.expect("typing"))["author"] == "visitor"
+    await guest.expect("event", client_id="c1")  # the visitor answers after reading it
+    await guest.send({"type": "send", "client_id": "v1", "text": "J'aime dessiner."})
+    await desk.expect("event", client_id="v1")
+    await desk.send(
+        {"type": "send", "conversation": conversation, "client_id": "c2", "text": "Le design ?"}
+    )
+    await guest.expect("event", client_id="c2")
+    await guest.send({"type": "send", "client_id": "v2", "text": "Oui, merci."})
+    await desk.expect("event", client_id="v2")
+    await desk.send({"type": "end", "conversation": conversation})
+    for side in (guest, desk):
+        ended = await side.expect("event", kind="ended")
+        assert ended["author"] == "counsellor"
+    await guest.expect("session", state="ended")
+    await guest.quiet()
+    await desk.quiet()
+
+    expected = [
+        (1, "opened", "system", None, ""),
+        (2, "message", "visitor", "question", "Quel métier choisir ?"),
+        (3, "message", "counsellor", "c1", "Bonjour !"),
+        (4, "message", "visitor", "v1", "J'aime dessiner."),
+        (5, "message", "counsellor", "c2", "Le design ?"),
+        (6, "message", "visitor", "v2", "Oui, merci."),
+        (7, "ended", "counsellor", None, ""),
+    ]
+    for side in (guest, desk):
+        shown = [
+            (e["seq"], e["kind"], e["author"], e.get("client_id"), e.get("text", ""))
+            for e in side.events(conversation)
+        ]
+        assert shown == expected  # every seq once, in order, on both processes
+    assert not [f for f in guest.frames + desk.frames if f["type"] == "error"]
+    assert cluster.tracebacks() == []
+
+
+async def _seed_counsellors(url: str) -> list[str]:
+    backend = RedisBackend(url)
+    await backend.start()
+    password_hash = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once
+    logins = [f"conseil{n:02d}" for n in range(COUNSELLORS)]
+    try:
+        for name in logins:
+            alias = f"Conseil {name[-2:]}"
+            account = StaffAccount(name, alias, password_hash, poles=["emploi"])
+            await backend.put_staff(account)
+    finally:
+        await backend.close()
+    return logins
+
+
+async def _join_and_go(server: RunningServer, pseudonym: str) -> None:
+    """Join the emploi queue, then drop the socket: the place is kept for the resume grace."""
+    async with websockets.connect(server.ws("/ws/visitor"), open_timeout=TIMEOUT) as ws:
+        await ws.send(json.dumps({"type": "hello", "versions": [1]}))
+        await ws.send(json.dumps({"type": "join", "pole": "emploi", "pseudonym": pseudonym}))
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+            assert frame["type"] != "error", frame
+            if frame["type"] == "session":
+                assert frame["state"] == "waiting" and frame["pseudonym"] == pseudonym
+                return
+
+
+async def _serve_until_empty(console: Client) -> tuple[list[str], list[dict[str, Any]]]:
+    """take -> conversation -> end -> ended, until the queue is empty; then close.
+
+    The console reads every frame until it closes: a websockets client that stops reading
+    pauses its socket once 16 frames wait, and its close handshake then hangs 10 s.
+    """
+    try:
+        return await _serve(console)
+    finally:
+        await console.close()
+
+
+async def _serve(console: Client) -> tuple[list[str], list[dict[str, Any]]]:
+    taken: list[str] = []
+    errors: list[dict[str, Any]] = []
+
+    async def reply(*types: str) -> dict[str, Any]:
+        while True:
+            frame: dict[str, Any] = json.loads(await asyncio.wait_for(console.ws.recv(), 60))
+            if frame["type"] in types:
+                return frame
+
+    while True:
+        await console.send({"type": "take", "pole": "emploi"})
+        frame = await reply("conversation", "error")
+        if frame["type"] == "error":
+            if frame["code"] != "queue_empty":
+                errors.append(frame)
+            return taken, errors
+        conversation = frame["info"]["id"]
+        taken.append(frame["info"]["pseudonym"])
+        await console.send({"type": "end", "conversation": conversation})
+        while True:
+            frame = await reply("event", "error")
+            if frame["type"] == "error":
+                errors.append(frame)
+                return taken, errors
+            if frame["conversation"] == conversation and frame["kind"] == "ended":
+                break
+
+
+@pytest.fixture
+def busy_cluster(tmp_path: Path) -> Iterator[Cluster]:
+    # A long resume grace: visitors who dropped their socket keep their place in the queue.
+    with running_cluster(tmp_path, "--resume-grace", "300", "--end-grace", "5") as running:
+        yield running
+
+
+async def test_fifty_counsellors_on_two_processes_serve_five_hundred_visitors_once_in_order(
+    busy_cluster: Cluster,
+) -> None:
+    cluster = busy_cluster
+    logins = await _seed_counsellors(cluster.redis.url)
+    names = [f"V{n:03d}" for n in range(VISITORS)]
+    arrival = {name: n for n, name in enumerate(names)}
+    for n, name in enumerate(names):  # one after the other, so the arrival order is known
+        await _join_and_go(cluster.servers[n % 2], name)
+
+    # Half the consoles on each process; logging in runs argon2, one login per thread.
+    cookies = await asyncio.gather(
+        *(
+            asyncio.to_thread(login, cluster.servers[n % 2], name, PASSWORD)
+            for n, name in enumerate(logins)
+        )
+    )
+    consoles = []
+    for n, cookie in enumerate(cookies):
+        console, state = await counsellor(cluster.servers[n % 2], cookie)
+        assert state["queues"] == {"emploi": VISITORS}
+        consoles.append(console)
+
+    results = await asyncio.gather(*(_serve_until_empty(console) for console in consoles))
+
+    taken = [name for names_taken, _ in results for name in names_taken]
+    assert Counter(taken) == Counter(names)  # every visitor served, each exactly once
+    for names_taken, errors in results:
+        assert errors == []  # no error but the final queue_empty
+        order = [arrival[name] for name in names_taken]
+        assert order == sorted(order) and len(set(order)) == len(order)  # arrival order
+    busy = [len(names_taken) for names_taken, _ in results]
+    assert sum(busy[0::2]) > 0 and sum(busy[1::2]) > 0  # both processes served
+    assert cluster.tracebacks() == []
