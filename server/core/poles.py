@@ -20,7 +20,7 @@ class Pole(msgspec.Struct, frozen=True):
 
 
 class Cite(msgspec.Struct, frozen=True):
-    """What a Cité publishes. There is no institution field, by design (R2)."""
+    """What a Cité publishes: its name and poles, nothing about who staffs them (R2)."""
 
     name: str
     poles: tuple[Pole, ...]

@@ -15,7 +15,10 @@ class Role(enum.Enum):
 
 
 class StaffAccount(msgspec.Struct):
-    """A counsellor or manager. Shown to visitors by ``alias`` only; no institution (R2)."""
+    """A counsellor or manager, shown to visitors by ``alias`` and pole only (R2).
+
+    Deliberately no field for the body that lends the counsellor: it cannot leak.
+    """
 
     login: str
     alias: str

@@ -15,7 +15,6 @@ stored byte in ``_leftovers``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -27,10 +26,6 @@ from tests.redis_server import RedisServer, start_redis
 #: Backends the whole contract suite runs against. Add "redis" here (see above).
 BACKENDS = ["memory", "redis"]
 
-#: (backend, test name) -> the bug that makes this test fail today, reported upstream.
-#: Each one becomes a strict xfail: when the bug is fixed the test passes, pytest
-#: reports XPASS as a failure, and the line must be removed. Keep this list short.
-KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 Leftovers = Callable[[Backend, bytes], Awaitable[bool]]
 
@@ -86,19 +81,3 @@ async def _leftovers(backend: Backend, needle: bytes) -> bool:
 def leftovers() -> Leftovers:
     """``await leftovers(backend, needle)``: is ``needle`` still stored anywhere?"""
     return _leftovers
-
-
-_HERE = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if not item.path.is_relative_to(_HERE) or callspec is None:
-            continue
-        if "backend_url" not in callspec.params:
-            continue
-        name = getattr(item, "originalname", item.name)
-        reason = KNOWN_BUGS.get((callspec.params["backend_url"], name))
-        if reason is not None:
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
