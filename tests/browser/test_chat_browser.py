@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import pytest
 from playwright.sync_api import (
@@ -257,6 +258,31 @@ def test_on_a_small_phone_the_widget_opens_full_screen_and_works(
     visitor.close()
 
 
+class Talking(NamedTuple):
+    page: Page
+    chat: FrameLocator
+    console: Page
+    pane: Locator
+    watch_visitor: Watch
+    watch_console: Watch
+
+
+def start_talking(
+    server: RunningServer, visitor: BrowserContext, counsellor: BrowserContext
+) -> Talking:
+    """The visitor joins "Trouver un emploi" from /demo and the counsellor takes them."""
+    page = visitor.new_page()
+    watch_visitor = Watch(page)
+    page.goto(f"{server.url}/demo")
+    chat = open_widget(page)
+    join(chat, "Trouver un emploi", "Bonjour")
+    console = sign_in(counsellor, server)
+    watch_console = Watch(console)
+    pane = take_next(console, "Trouver un emploi")
+    expect(chat.get_by_role("heading", name="Vous parlez avec Camille")).to_be_visible()
+    return Talking(page, chat, console, pane, watch_visitor, watch_console)
+
+
 def take_next(console: Page, pole: str) -> Locator:
     """Take the next visitor of a pole on the console; return the conversation's pane."""
     console.get_by_role("button", name=f"Prendre le suivant : {pole}").click()
@@ -267,16 +293,10 @@ def test_the_visitor_renames_themselves_during_the_conversation(
     server: RunningServer, browser: Browser
 ) -> None:
     visitor = visitor_context(browser)
-    page = visitor.new_page()
-    watch_visitor = Watch(page)
-    page.goto(f"{server.url}/demo")
-    chat = open_widget(page)
-    join(chat, "Trouver un emploi", "Bonjour")
     counsellor = browser.new_context(locale="fr-FR")
-    console = sign_in(counsellor, server)
-    watch_console = Watch(console)
-    pane = take_next(console, "Trouver un emploi")
-    expect(chat.get_by_role("heading", name="Vous parlez avec Camille")).to_be_visible()
+    _page, chat, console, pane, watch_visitor, watch_console = start_talking(
+        server, visitor, counsellor
+    )
     tab = console.locator(".conv-tab")
     old_name = chat.locator("#pseudonym").inner_text()
     expect(tab.locator(".conv-name")).to_have_text(old_name)
@@ -333,16 +353,10 @@ def test_a_message_not_yet_acknowledged_survives_a_reload(
         ws.on_message(to_server)
 
     visitor.route_web_socket("**/ws/visitor", relay)
-    page = visitor.new_page()
-    watch_visitor = Watch(page)
-    page.goto(f"{server.url}/demo")
-    chat = open_widget(page)
-    join(chat, "Trouver un emploi", "Bonjour")
     counsellor = browser.new_context(locale="fr-FR")
-    console = sign_in(counsellor, server)
-    watch_console = Watch(console)
-    pane = take_next(console, "Trouver un emploi")
-    expect(chat.get_by_role("heading", name="Vous parlez avec Camille")).to_be_visible()
+    page, chat, _console, pane, watch_visitor, watch_console = start_talking(
+        server, visitor, counsellor
+    )
 
     drop["send"] = True
     box = chat.get_by_label("Votre message")
@@ -407,17 +421,11 @@ def test_during_a_service_outage_both_sides_keep_typing_and_messages_go_out_afte
 
     visitor = visitor_context(browser)
     visitor.route_web_socket("**/ws/visitor", relay("visitor"))
-    page = visitor.new_page()
-    watch_visitor = Watch(page)
-    page.goto(f"{server.url}/demo")
-    chat = open_widget(page)
-    join(chat, "Trouver un emploi", "Bonjour")
     counsellor = browser.new_context(locale="fr-FR")
     counsellor.route_web_socket("**/ws/console", relay("console"))
-    console = sign_in(counsellor, server)
-    watch_console = Watch(console)
-    pane = take_next(console, "Trouver un emploi")
-    expect(chat.get_by_role("heading", name="Vous parlez avec Camille")).to_be_visible()
+    _page, chat, console, pane, watch_visitor, watch_console = start_talking(
+        server, visitor, counsellor
+    )
 
     # Someone else waits: the console could take them.
     other = visitor_context(browser)
