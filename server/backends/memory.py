@@ -99,11 +99,6 @@ class MemoryBackend(Backend):
     async def sweep(self) -> None:
         self._reap()
 
-    def keys(self) -> list[str]:
-        """Live keys, for tests that check nothing outlives its grace period."""
-        self._reap()
-        return sorted(self._values)
-
     def dump(self) -> bytes:
         """Every stored byte, for tests that look for a pseudonym or a token."""
         self._reap()

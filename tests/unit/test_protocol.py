@@ -61,3 +61,14 @@ def test_an_oversized_frame_is_refused_before_parsing() -> None:
     with pytest.raises(ProtocolError) as caught:
         decode(visitor_decoder, '{"type":"leave"}' + " " * 70_000)
     assert caught.value.code == "too_big"
+
+
+def test_every_error_code_has_a_text_in_every_catalog() -> None:
+    from protocol.messages import ERROR_CODES
+    from server.web.i18n import Catalogs
+
+    catalogs = Catalogs()
+    for lang in catalogs.languages:
+        raw = json.loads((Path(__file__).parents[2] / "locales" / f"{lang}.json").read_text())
+        missing = [code for code in ERROR_CODES if f"error.{code}" not in raw]
+        assert not missing, (lang, missing)
