@@ -53,7 +53,7 @@ import holidays
 import msgspec
 
 from .errors import ConfigError
-from .poles import Cite
+from .text import check_label
 
 HORIZON_DAYS = 366
 """How far ahead :func:`next_opening` looks, and the longest :class:`Opening` reported."""
@@ -256,6 +256,7 @@ class Site(msgspec.Struct, frozen=True):
             raise ConfigError(f"bad site id {self.id!r}")
         if not self.name.strip():
             raise ConfigError("a site needs a name")
+        check_label("a site's name", self.name, 80)
         zone(self.timezone)
         check_region(self.country, self.subdivision)
         if not self.poles:
@@ -275,16 +276,16 @@ class Site(msgspec.Struct, frozen=True):
         return self.schedule.slots_on(day, holiday=holiday)
 
 
-def check_sites(cite: Cite, sites: Sequence[Site]) -> None:
-    """:class:`ConfigError` unless ``sites`` fit ``cite``: unique ids, exactly one
-    main site offering every pole (R4), and no site offering an unknown pole."""
+def check_sites(poles: Sequence[str], sites: Sequence[Site]) -> None:
+    """:class:`ConfigError` unless ``sites`` fit a Cité publishing ``poles``: unique
+    ids, exactly one main site offering every pole (R4), no site offering another."""
     ids = [site.id for site in sites]
     if len(set(ids)) != len(ids):
         raise ConfigError("site ids must be unique")
     mains = [site for site in sites if site.kind is SiteKind.MAIN]
     if len(mains) != 1:
         raise ConfigError("a Cité has exactly one main site")
-    known = {pole.id for pole in cite.poles}
+    known = set(poles)
     for site in sites:
         unknown = sorted(set(site.poles) - known)
         if unknown:
@@ -475,3 +476,11 @@ def in_zone(at: datetime, name: str | None, *, fallback: str = "UTC") -> datetim
         except ConfigError:
             pass
     return at.astimezone(zone(fallback))
+
+
+def pole_closes_at(sites: Sequence[Site], pole: str, at: datetime) -> datetime | None:
+    """When ``pole`` stops running (UTC): the latest end of the current openings of
+    the sites offering it; None when none of them is open at ``at``. Visitors still
+    waiting then are not served that day."""
+    ends = [end for site in sites if pole in site.poles if (end := closes_at(site, at))]
+    return max(ends, default=None)

@@ -26,6 +26,11 @@ class StaffAccount(msgspec.Struct):
     role: Role = Role.COUNSELLOR
     poles: list[str] = []
     disabled: bool = False
+    #: Base32 secret of the optional TOTP second factor (RFC 6238); None: password only.
+    totp_secret: str | None = None
+    #: Console sessions opened before this time (epoch seconds) are void: set when the
+    #: password is reset or the account disabled, so that every open session ends.
+    sessions_after: float = 0.0
 
     def can_staff(self, pole: str) -> bool:
         return not self.disabled and pole in self.poles

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from .errors import ProtocolError
+from .errors import ConfigError, ProtocolError
 
 # Zero-width (non-)joiners are format characters, but emoji sequences and the
 # spelling of Persian or Indic scripts need them (R12).
@@ -38,3 +38,19 @@ def clean_pseudonym(pseudonym: str) -> str:
     one_line = pseudonym.replace("\n", " ").replace("\t", " ")
     one_line = one_line.replace("\u200c", "").replace("\u200d", "")
     return " ".join(clean_text(one_line).split())
+
+
+def check_label(what: str, text: str, limit: int, *, required: bool = True) -> None:
+    """A name shown to visitors: one line of at most ``limit`` characters, no markup.
+
+    Pages escape it anyway; refusing ``<`` and ``>`` tells the manager at once that
+    markup is not how a name is styled.
+    """
+    if required and not text.strip():
+        raise ConfigError(f"{what} cannot be blank")
+    if len(text) > limit:
+        raise ConfigError(f"{what} is longer than {limit} characters")
+    if text != text.strip() or any(unicodedata.category(ch)[0] == "C" for ch in text):
+        raise ConfigError(f"{what} must be one line, without control characters")
+    if "<" in text or ">" in text:
+        raise ConfigError(f"{what} cannot contain < or >")

@@ -55,10 +55,15 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await backend.start()
         if settings.demo:
-            from server.demo import DEMO_LOGIN, DEMO_PASSWORD, install_demo
+            from server.demo import DEMO_LOGIN, DEMO_MANAGER, DEMO_PASSWORD, install_demo
 
             await install_demo(backend, hash_password(DEMO_PASSWORD))
-            log.warning("demo counsellor: login %r, password %r", DEMO_LOGIN, DEMO_PASSWORD)
+            log.warning(
+                "demo logins: counsellor %r, manager %r, password %r",
+                DEMO_LOGIN,
+                DEMO_MANAGER,
+                DEMO_PASSWORD,
+            )
         await keeper.start()
         try:
             yield

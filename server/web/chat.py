@@ -6,7 +6,9 @@ visitor and a counsellor connected to different processes see the same thing:
 - ``visitor:<id>``       the visitor's session changed (taken, ended, replaced);
 - ``conversation:<id>``  conversation events and typing notices;
 - ``queue:<pole>``       a pole's queue changed (positions, waiting counts);
-- ``staff:<login>``      a counsellor took a conversation (their other tabs follow).
+- ``staff:<login>``      a counsellor took a conversation (their other tabs follow), or
+                         a manager changed the account;
+- ``config``             a manager changed the Cité.
 """
 
 from __future__ import annotations
@@ -49,6 +51,14 @@ class QueueChanged(msgspec.Struct, tag="_queue", tag_field="type"):
     waiting: int
 
 
+class ConfigChanged(msgspec.Struct, tag="_config", tag_field="type"):
+    """Internal: a manager changed the Cité (poles, sites, hours)."""
+
+
+class AccountChanged(msgspec.Struct, tag="_account", tag_field="type"):
+    """Internal: a manager changed this staff account (poles, alias, disabled...)."""
+
+
 class Replaced(msgspec.Struct, tag="_replaced", tag_field="type"):
     """Internal: a newer connection (``generation``) took the visitor session over."""
 
@@ -69,6 +79,10 @@ def queue_channel(pole: str) -> str:
 
 def staff_channel(login: str) -> str:
     return f"staff:{login}"
+
+
+#: Every process listens here for changes of the Cité's configuration.
+CONFIG_CHANNEL = "config"
 
 
 #: Lease kinds (see server/core/leases.py): a visitor's connection ("<id>:<generation>"),
@@ -128,6 +142,16 @@ class Chat:
         if cite is None:
             raise ParoleError("no Cité configured", code="unavailable")
         return cite
+
+    async def save_cite(self, cite: Cite) -> None:
+        """Store a manager's change and tell every process (widgets follow at once)."""
+        await self.backend.put_cite(cite)
+        await self.publish(CONFIG_CHANNEL, ConfigChanged())
+
+    async def save_staff(self, account: StaffAccount) -> None:
+        """Store a manager's change to an account and tell its open consoles."""
+        await self.backend.put_staff(account)
+        await self.publish(staff_channel(account.login), AccountChanged())
 
     async def publish(self, channel: str, message: Message | msgspec.Struct) -> None:
         await self.backend.publish(channel, encoder.encode(message))

@@ -7,7 +7,6 @@ import msgspec
 import pytest
 
 from server.core.errors import ConfigError
-from server.core.poles import Cite, Pole
 from server.core.schedules import (
     HORIZON_DAYS,
     Closure,
@@ -674,18 +673,10 @@ def test_a_site_needs_a_name_and_distinct_poles() -> None:
         site(poles=("emploi", "emploi"))
 
 
-def cite() -> Cite:
-    return Cite(name="Cité des métiers", poles=tuple(Pole(id=p, name=p.title()) for p in POLES))
-
-
 def test_a_main_site_and_a_centre_associe_with_some_poles_fit_the_cite() -> None:
     centre = site(id="evry", kind=SiteKind.ASSOCIATED, poles=("emploi",))
-    check_sites(
-        cite(),
-        [site(), centre, mauritius().__replace__(kind=SiteKind.RELAY)]
-        if False
-        else [site(), centre],
-    )
+    relay = site(id="bondy", kind=SiteKind.RELAY, poles=("orientation",))
+    check_sites(POLES, [site(), centre, relay])
 
 
 @pytest.mark.parametrize(
@@ -703,7 +694,7 @@ def test_a_main_site_and_a_centre_associe_with_some_poles_fit_the_cite() -> None
 )
 def test_sites_that_do_not_fit_the_cite_are_refused(sites: list[Site], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        check_sites(cite(), sites)
+        check_sites(POLES, sites)
 
 
 # Storage.
