@@ -64,6 +64,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def put_staff(self, account: StaffAccount) -> None: ...
 
+    @abc.abstractmethod
+    async def staff_logins(self) -> list[str]:
+        """Every staff account's login, sorted (the manager's staff page)."""
+
     # --- expiring secrets (staff web sessions, CSRF) -----------------------------------
     @abc.abstractmethod
     async def put_expiring(self, key: str, value: bytes, ttl: float) -> None: ...

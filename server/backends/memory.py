@@ -118,6 +118,9 @@ class MemoryBackend(Backend):
     async def put_staff(self, account: StaffAccount) -> None:
         self._set(f"staff:{account.login}", _encode(account), None)
 
+    async def staff_logins(self) -> list[str]:
+        return sorted(key[6:] for key in self._values if key.startswith("staff:"))
+
     # --- expiring secrets --------------------------------------------------------------
     async def put_expiring(self, key: str, value: bytes, ttl: float) -> None:
         self._set(f"secret:{key}", value, ttl)

@@ -375,6 +375,13 @@ class RedisBackend(Backend):
     async def put_staff(self, account: StaffAccount) -> None:
         await self.redis.set(f"{PREFIX}staff:{account.login}", _encode(account))
 
+    @_available
+    async def staff_logins(self) -> list[str]:
+        # A Cité has tens of accounts: a SCAN on a manager's page is cheap enough.
+        start = len(PREFIX) + len("staff:")
+        keys = self.redis.scan_iter(match=f"{PREFIX}staff:*", count=100)
+        return sorted([key.decode()[start:] async for key in keys])
+
     # --- expiring secrets --------------------------------------------------------------
     @_available
     async def put_expiring(self, key: str, value: bytes, ttl: float) -> None:

@@ -175,6 +175,15 @@ async def test_a_staff_account_round_trips_by_login(backend: Backend) -> None:
     assert await backend.get_staff("nobody") is None
 
 
+async def test_staff_logins_lists_every_account_sorted(backend: Backend) -> None:
+    assert await backend.staff_logins() == []
+    for login in ("paul", "marie", "ana"):
+        await backend.put_staff(an_account(login))
+    await backend.put_staff(an_account("marie"))
+
+    assert await backend.staff_logins() == ["ana", "marie", "paul"]
+
+
 async def test_putting_a_staff_account_again_replaces_it(backend: Backend) -> None:
     await backend.put_staff(an_account())
     disabled = msgspec.structs.replace(an_account(), disabled=True, poles=["orientation"])
