@@ -68,7 +68,7 @@ class Backend(abc.ABC):
     async def staff_logins(self) -> list[str]:
         """Every staff account's login, sorted (the manager's staff page)."""
 
-    # --- expiring secrets (staff web sessions, CSRF) -----------------------------------
+    # --- expiring secrets and counters (staff sessions, CSRF, sign-in throttling) -------
     @abc.abstractmethod
     async def put_expiring(self, key: str, value: bytes, ttl: float) -> None: ...
 
@@ -78,6 +78,15 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def delete_expiring(self, key: str) -> None: ...
+
+    @abc.abstractmethod
+    async def count(self, key: str, ttl: float) -> int:
+        """Atomically add one to the counter ``key`` and return its new value.
+
+        The first increment creates it with a lifetime of ``ttl`` seconds, which later
+        increments do not extend (a fixed window). Counters share the expiring secrets'
+        keys: ``delete_expiring`` resets one.
+        """
 
     # --- visitors and queues -----------------------------------------------------------
     @abc.abstractmethod

@@ -134,6 +134,16 @@ class MemoryBackend(Backend):
     async def delete_expiring(self, key: str) -> None:
         self._values.pop(f"secret:{key}", None)
 
+    async def count(self, key: str, ttl: float) -> int:
+        name = f"secret:{key}"
+        raw = self._get(name)
+        if raw is None:
+            self._set(name, b"1", ttl)
+            return 1
+        value = int(raw) + 1
+        self._values[name] = (str(value).encode(), self._values[name][1])
+        return value
+
     # --- visitors and queues -----------------------------------------------------------
     async def next_ticket(self) -> int:
         self._ticket += 1

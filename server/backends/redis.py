@@ -8,7 +8,7 @@ Key layout (all under ``parole:``; documented for operators in ``ops/redis.md``)
   visitors are removed before any queue is read);
 - ``conversation:<id>``, its log ``log:<id>`` (a Stream whose entry ids are ``<seq>-0``)
   and ``client-ids:<id>`` (HASH author:client_id -> seq), all with the same TTL;
-- ``secret:<key>`` (TTL), ``leases:<kind>`` (ZSET member -> expiry time);
+- ``secret:<key>`` (TTL; counters too), ``leases:<kind>`` (ZSET member -> expiry time);
 - pub/sub channels ``parole:ch:<channel>``, one connection per process for all of them.
 
 Times that must agree across processes (expiry, leases) are taken from Redis's clock.
@@ -181,6 +181,14 @@ return due
 )
 
 
+COUNT = """
+-- KEYS: counter; ARGV: ttl_ms. The lifetime is set by the first increment only.
+local value = redis.call('INCR', KEYS[1])
+if value == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return value
+"""
+
+
 def _available(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Turn Redis and connection errors into Unavailable."""
 
@@ -228,6 +236,7 @@ class RedisBackend(Backend):
                 "expire_all": EXPIRE_ALL,
                 "renew_leases": RENEW_LEASES,
                 "claim_leases": CLAIM_LEASES,
+                "count": COUNT,
             }.items()
         }
         self._hub = Hub(on_first=self._subscribe, on_last=self._unsubscribe)
@@ -401,6 +410,10 @@ class RedisBackend(Backend):
     @_available
     async def delete_expiring(self, key: str) -> None:
         await self.redis.delete(f"{PREFIX}secret:{key}")
+
+    @_available
+    async def count(self, key: str, ttl: float) -> int:
+        return int(await self._scripts["count"](keys=[f"{PREFIX}secret:{key}"], args=[_ms(ttl)]))
 
     # --- visitors and queues -----------------------------------------------------------
     @_available

@@ -349,6 +349,42 @@ async def test_a_deleted_secret_is_gone_and_deleting_twice_is_harmless(backend: 
     assert await backend.get_expiring("session:def") == b"paul"
 
 
+# --- counters -------------------------------------------------------------------------------
+
+
+async def test_a_counter_counts_from_one_per_key(backend: Backend) -> None:
+    assert [await backend.count("fail:a", LONG) for _ in range(3)] == [1, 2, 3]
+    assert await backend.count("fail:b", LONG) == 1
+
+
+async def test_concurrent_counts_each_get_a_distinct_value(backend: Backend) -> None:
+    values = await asyncio.gather(*(backend.count("fail:a", LONG) for _ in range(40)))
+    assert sorted(values) == list(range(1, 41))
+
+
+async def test_a_counter_lives_from_its_first_increment_only(backend: Backend) -> None:
+    assert await backend.count("fail:a", 0.4) == 1
+    await asyncio.sleep(0.25)
+    assert await backend.count("fail:a", LONG) == 2  # does not extend the window
+    await asyncio.sleep(0.3)  # past the first increment's lifetime
+    assert await backend.count("fail:a", LONG) == 1
+
+
+async def test_deleting_a_counter_resets_it(backend: Backend) -> None:
+    await backend.count("fail:a", LONG)
+    await backend.count("fail:a", LONG)
+    await backend.delete_expiring("fail:a")
+    assert await backend.count("fail:a", LONG) == 1
+
+
+async def test_counters_leave_nothing_once_expired(
+    backend: Backend, leftovers: Leftovers
+) -> None:
+    await backend.count("fail:needle-counter", SHORT)
+    await asyncio.sleep(PAST_SHORT)
+    assert not await leftovers(backend, b"needle-counter")
+
+
 # --- tickets --------------------------------------------------------------------------------------
 
 
