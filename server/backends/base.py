@@ -163,6 +163,20 @@ class Backend(abc.ABC):
     async def update_desk(self, login: str, change: Callable[[Desk], T]) -> T:
         """Atomic change of a counsellor's desk, created empty when missing."""
 
+    # --- service figures ---------------------------------------------------------------
+    @abc.abstractmethod
+    async def record_take(self, pole: str, at: float) -> None:
+        """Remember that a visitor of ``pole`` was taken at ``at`` (epoch seconds).
+
+        Only the latest :data:`~server.core.estimates.KEPT` times are kept, for
+        :data:`~server.core.estimates.WINDOW` seconds after the last one: anonymous
+        figures for the wait estimate, no visitor, no counsellor.
+        """
+
+    @abc.abstractmethod
+    async def recent_takes(self, pole: str) -> list[float]:
+        """The remembered take times of ``pole``, oldest first."""
+
     # --- leases ------------------------------------------------------------------------
     @abc.abstractmethod
     async def renew_leases(self, kind: str, members: list[str], ttl: float) -> None:

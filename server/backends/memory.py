@@ -19,6 +19,7 @@ import msgspec
 from protocol.messages import Event
 from server.core.conversations import Conversation, ConversationLog
 from server.core.errors import NotFound
+from server.core.estimates import KEPT, WINDOW
 from server.core.leases import LeaseTable
 from server.core.poles import Cite
 from server.core.queues import PoleQueue
@@ -228,6 +229,14 @@ class MemoryBackend(Backend):
         if self._get(key) is None:
             self._set(key, _encode(Desk(login=login)), None)
         return self._update(key, Desk, change)
+
+    # --- service figures ---------------------------------------------------------------
+    async def record_take(self, pole: str, at: float) -> None:
+        takes = [*await self.recent_takes(pole), at][-KEPT:]
+        self._set(f"takes:{pole}", _encode(takes), WINDOW)
+
+    async def recent_takes(self, pole: str) -> list[float]:
+        return self._load(f"takes:{pole}", list[float]) or []
 
     # --- leases ------------------------------------------------------------------------
     async def renew_leases(self, kind: str, members: list[str], ttl: float) -> None:

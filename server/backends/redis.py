@@ -32,6 +32,7 @@ from redis.exceptions import RedisError, WatchError
 from protocol.messages import Event
 from server.core.conversations import Conversation
 from server.core.errors import NotFound, Unavailable
+from server.core.estimates import KEPT, WINDOW
 from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
@@ -550,6 +551,18 @@ class RedisBackend(Backend):
     @_available
     async def update_desk(self, login: str, change: Callable[[Desk], T]) -> T:
         return await self._update(f"desk:{login}", Desk, change, _encode(Desk(login=login)))
+
+    # --- service figures ---------------------------------------------------------------
+    @_available
+    async def record_take(self, pole: str, at: float) -> None:
+        key = f"{PREFIX}takes:{pole}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, repr(at)).ltrim(key, -KEPT, -1).pexpire(key, _ms(WINDOW))
+            await pipe.execute()
+
+    @_available
+    async def recent_takes(self, pole: str) -> list[float]:
+        return [float(at) for at in await self.redis.lrange(f"{PREFIX}takes:{pole}", 0, -1)]
 
     # --- leases ------------------------------------------------------------------------
     @_available

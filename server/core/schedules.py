@@ -484,3 +484,18 @@ def pole_closes_at(sites: Sequence[Site], pole: str, at: datetime) -> datetime |
     waiting then are not served that day."""
     ends = [end for site in sites if pole in site.poles if (end := closes_at(site, at))]
     return max(ends, default=None)
+
+
+def next_change(sites: Sequence[Site], at: datetime) -> datetime | None:
+    """The first instant after ``at`` when the status of one of ``sites`` changes
+    (an opening, a last entry, a closing); None if none within :data:`HORIZON_DAYS`."""
+    at = _utc(at)
+    changes = []
+    for site in sites:
+        now = status(site, at)
+        changes += [
+            moment
+            for moment in (now.last_entry, now.closes_at, now.next_opening)
+            if moment is not None and moment > at
+        ]
+    return min(changes, default=None)

@@ -37,6 +37,10 @@ class VisitorSession(msgspec.Struct):
     question_client_id: str | None = None
     conversation: str | None = None
     generation: int = 0
+    #: The site whose widget the visitor came through (its hours applied at joining).
+    site: str = ""
+    #: Ended because the pole closed before their turn came (told so, R3).
+    closed: bool = False
 
     def assign(self, conversation_id: str) -> None:
         """A counsellor took this visitor."""
@@ -51,6 +55,15 @@ class VisitorSession(msgspec.Struct):
             raise IllegalTransition("this session has already ended")
         previous, self.state = self.state, VisitorState.ENDED
         return previous
+
+    def close(self) -> None:
+        """The pole closed while this visitor was still waiting."""
+        if self.state is not VisitorState.WAITING:
+            raise IllegalTransition(
+                f"cannot close the queue for a visitor who is {self.state.value}"
+            )
+        self.state = VisitorState.ENDED
+        self.closed = True
 
     def rename(self, pseudonym: str) -> None:
         if self.state is VisitorState.ENDED:

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 import msgspec
 import pytest
@@ -19,7 +20,9 @@ from protocol.messages import Author, Event, EventKind
 from server.backends import Backend, Subscriber
 from server.core.conversations import Conversation, ConversationState
 from server.core.errors import CapacityReached, IllegalTransition, NotFound
+from server.core.estimates import KEPT
 from server.core.poles import Cite, Pole
+from server.core.schedules import Closure, Schedule, Site, SiteKind, Slot, SpecialDay, Week
 from server.core.staff import Desk, Role, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
 from tests.contract.conftest import Leftovers
@@ -48,6 +51,22 @@ def a_cite(name: str = "Cité des métiers de Paris") -> Cite:
             Pole(id="emploi", name="Trouver un emploi"),
             Pole(id="orientation", name="Choisir son orientation"),
             Pole(id="formation", name="Trouver une formation", description="Financer, choisir"),
+        ),
+        sites=(
+            Site(
+                id="paris",
+                name="Paris",
+                kind=SiteKind.MAIN,
+                timezone="Europe/Paris",
+                country="FR",
+                poles=("emploi", "orientation", "formation"),
+                schedule=Schedule(
+                    week=Week(monday=(Slot("09:00", "12:30"), Slot("13:30", "18:00"))),
+                    special_days=(SpecialDay(date(2026, 12, 24), (Slot("09:00", "12:00"),)),),
+                    closures=(Closure(date(2026, 8, 1), date(2026, 8, 15)),),
+                    last_entry_minutes=15,
+                ),
+            ),
         ),
     )
 
@@ -1133,6 +1152,27 @@ async def test_nothing_of_a_visitor_whose_session_timed_out_in_the_queue_is_left
     await asyncio.sleep(PAST_SHORT)
 
     assert [await leftovers(backend, needle) for needle in needles] == [False] * len(needles)
+
+
+# --- service figures ----------------------------------------------------------------------
+
+
+async def test_take_times_come_back_oldest_first_and_per_pole(backend: Backend) -> None:
+    pole, other = unique("pole"), unique("pole")
+    assert await backend.recent_takes(pole) == []
+    for at in (1000.5, 1060.25, 1200.0):
+        await backend.record_take(pole, at)
+    await backend.record_take(other, 5.0)
+    assert await backend.recent_takes(pole) == [1000.5, 1060.25, 1200.0]
+    assert await backend.recent_takes(other) == [5.0]
+
+
+async def test_only_the_latest_take_times_are_kept(backend: Backend) -> None:
+    pole = unique("pole")
+    for i in range(KEPT + 5):
+        await backend.record_take(pole, 1_700_000_000.0 + i)
+    kept = await backend.recent_takes(pole)
+    assert kept == [1_700_000_000.0 + i for i in range(5, KEPT + 5)]
 
 
 # --- leases ---------------------------------------------------------------------------
