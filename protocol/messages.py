@@ -46,12 +46,18 @@ class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, omit
 
 
 class Hello(Message, tag="hello"):
-    """First frame on every connection. ``resume`` and ``last_seq`` reattach a visitor."""
+    """First frame on every connection. ``resume`` and ``last_seq`` reattach a visitor.
+
+    ``site`` names the site whose widget the visitor uses (its ``data-site``): the
+    server answers with its ``status`` and keeps it up to date. Unknown or absent:
+    the Cité's main site.
+    """
 
     versions: Versions
     lang: Lang | None = None
     resume: Token | None = None
     last_seq: Seq = 0
+    site: Slug | None = None
 
 
 class Join(Message, tag="join"):
@@ -142,14 +148,29 @@ class Session(Message, tag="session"):
     pole: str
     token: str | None = None
     conversation: str | None = None
+    closed: bool = False  # ended because the pole closed before their turn
+
+
+class WaitEstimate(msgspec.Struct):
+    """Seconds: the likely wait, a range from recent service, never a promise."""
+
+    low: int
+    high: int
 
 
 class Position(Message, tag="position"):
-    """Where a waiting visitor stands: 1 means next."""
+    """Where a waiting visitor stands: 1 means next.
+
+    ``estimate`` is absent when too little recent service is known to say anything
+    honest. ``closes_at`` (epoch ms) is when the pole stops for the day: a visitor
+    still waiting then is not served, and is told so (``session`` with ``closed``).
+    """
 
     pole: str
     position: int
     waiting: int
+    estimate: WaitEstimate | None = None
+    closes_at: int | None = None
 
 
 class Event(Message, tag="event"):
@@ -176,6 +197,27 @@ class PoleInfo(msgspec.Struct, omit_defaults=True):
     id: str
     name: str
     description: str = ""
+
+
+class Status(Message, tag="status"):
+    """What the visitor's site offers now; sent after ``welcome`` and on every change
+    (opening, last entry, closing, a manager's edit). Instants are epoch ms (UTC):
+    the client shows them in the visitor's own time zone.
+
+    ``accepting``: a visitor may join one of ``poles`` now. Otherwise ``open`` tells
+    whether the site is still open (last entry passed) and ``next_opening``, when
+    known, when it takes visitors again.
+    """
+
+    cite: str
+    site: str
+    site_name: str
+    open: bool
+    accepting: bool
+    poles: list[PoleInfo]
+    closes_at: int | None = None
+    last_entry: int | None = None
+    next_opening: int | None = None
 
 
 class ConversationInfo(msgspec.Struct, omit_defaults=True):
@@ -229,6 +271,7 @@ class Error(Message, tag="error"):
 
 ServerMessage = (
     Welcome
+    | Status
     | Session
     | Position
     | Event
@@ -249,6 +292,7 @@ ERROR_CODES = (
     "unsupported_version",
     "not_allowed",  # legal frame, illegal now (e.g. ``send`` while waiting)
     "unknown_pole",
+    "closed",  # the site does not take visitors now, or does not offer that pole
     "not_your_pole",
     "queue_empty",
     "capacity_reached",

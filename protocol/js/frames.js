@@ -95,10 +95,11 @@ function isSeq(value) {
 // --- visitor -> server ------------------------------------------------------------------
 
 /** `hello`; with a resume token, `last_seq` is the highest seq shown (omitted when 0). */
-export function visitorHello({ lang, resume, lastSeq } = {}) {
+export function visitorHello({ lang, resume, lastSeq, site } = {}) {
   const frame = { type: "hello", versions: [...PROTOCOL_VERSIONS] };
   const tag = cleanLang(lang);
   if (tag) frame.lang = tag;
+  if (typeof site === "string" && SLUG.test(site)) frame.site = site; // else the main site
   if (isToken(resume)) {
     frame.resume = resume;
     if (isSeq(lastSeq) && lastSeq > 0) frame.last_seq = lastSeq;

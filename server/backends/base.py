@@ -25,6 +25,8 @@ import abc
 from collections.abc import Callable
 from typing import TypeVar
 
+import msgspec
+
 from protocol.messages import Event
 from server.core.conversations import Conversation
 from server.core.poles import Cite
@@ -34,6 +36,25 @@ from server.core.visitors import VisitorSession
 from .fanout import Subscriber
 
 T = TypeVar("T")
+
+
+class CiteDecoder:
+    """Decodes stored Cités, each stored version once.
+
+    Decoding checks every rule again (time zones, holiday regions: about half a
+    millisecond), and the Cité is read at every join and take but rarely changes.
+    A Cité is frozen, so handing out the same decoded value is safe.
+    """
+
+    def __init__(self) -> None:
+        self._raw = b""
+        self._cite: Cite | None = None
+
+    def __call__(self, raw: bytes) -> Cite:
+        if raw != self._raw or self._cite is None:
+            self._cite = msgspec.msgpack.decode(raw, type=Cite)
+            self._raw = raw
+        return self._cite
 
 
 class Backend(abc.ABC):

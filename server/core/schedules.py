@@ -56,7 +56,12 @@ from .errors import ConfigError
 from .text import check_label
 
 HORIZON_DAYS = 366
-"""How far ahead :func:`next_opening` looks, and the longest :class:`Opening` reported."""
+"""How far ahead :func:`next_opening` looks."""
+
+MERGE_DAYS = 3
+"""Touching slots merge into one :class:`Opening` over at most this many days on either
+side of the instant asked about: a site open around the clock is reported open from
+at most that long before to that long after, and each look is cheap."""
 
 DAY_MINUTES = 24 * 60
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -401,11 +406,11 @@ def current_slot(site: Site, at: datetime) -> Opening | None:
     at = _utc(at)
     today = _local_date(site, at)
     first = today - timedelta(days=1)
-    for _ in range(HORIZON_DAYS):
+    for _ in range(MERGE_DAYS):
         if not _runs_into(site, first):
             break
         first -= timedelta(days=1)
-    for start, end in _openings(site, first, (today - first).days + HORIZON_DAYS + 2):
+    for start, end in _openings(site, first, (today - first).days + MERGE_DAYS + 2):
         if at < start:
             return None
         if at < end:

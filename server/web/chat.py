@@ -19,6 +19,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 
 import msgspec
@@ -34,6 +35,7 @@ from protocol.messages import (
     encoder,
 )
 from server.backends import Backend
+from server.core import schedules
 from server.core.conversations import Conversation, ConversationState
 from server.core.errors import IllegalTransition, NotFound, ParoleError
 from server.core.poles import Cite
@@ -44,11 +46,13 @@ from server.core.visitors import VisitorSession, VisitorState
 from .settings import Settings
 
 
-class QueueChanged(msgspec.Struct, tag="_queue", tag_field="type"):
-    """Internal: a pole's queue changed; ``waiting`` is its new length."""
+class QueueChanged(msgspec.Struct, tag="_queue", tag_field="type", omit_defaults=True):
+    """Internal: a pole's queue changed; ``waiting`` is its new length; ``takes``,
+    after a take, the pole's recent take times (for the wait estimate)."""
 
     pole: str
     waiting: int
+    takes: list[float] | None = None
 
 
 class ConfigChanged(msgspec.Struct, tag="_config", tag_field="type"):
@@ -109,6 +113,7 @@ def session_message(session: VisitorSession, token: str | None = None) -> Sessio
         pole=session.pole,
         token=token,
         conversation=session.conversation,
+        closed=session.closed,
     )
 
 
@@ -156,9 +161,11 @@ class Chat:
     async def publish(self, channel: str, message: Message | msgspec.Struct) -> None:
         await self.backend.publish(channel, encoder.encode(message))
 
-    async def announce_queue(self, pole: str) -> None:
+    async def announce_queue(self, pole: str, takes: list[float] | None = None) -> None:
         waiting = (await self.backend.queue_lengths([pole]))[pole]
-        await self.publish(queue_channel(pole), QueueChanged(pole=pole, waiting=waiting))
+        await self.publish(
+            queue_channel(pole), QueueChanged(pole=pole, waiting=waiting, takes=takes)
+        )
 
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -189,12 +196,25 @@ class Chat:
 
     # --- visitors ----------------------------------------------------------------------
     async def join(
-        self, pole: str, pseudonym: str | None, question: str | None, client_id: str | None
+        self,
+        pole: str,
+        pseudonym: str | None,
+        question: str | None,
+        client_id: str | None,
+        site_id: str | None = None,
     ) -> tuple[VisitorSession, str, int]:
-        """A new waiting session; returns it, its resume token and its position."""
+        """A new waiting session; returns it, its resume token and its position.
+
+        Only at a site taking visitors now, in a pole it offers: nobody joins a
+        queue that will not be served that day (the last entry is the cut-off).
+        """
         cite = await self.cite()
         if cite.pole(pole) is None:
             raise ParoleError(pole, code="unknown_pole")
+        site = cite.site(site_id)
+        at = datetime.fromtimestamp(self.clock(), UTC)
+        if site is None or pole not in site.poles or not schedules.accepting(site, at):
+            raise ParoleError(pole, code="closed")
         token = secrets.token_urlsafe(32)
         session = VisitorSession(
             id=new_id(),
@@ -205,6 +225,7 @@ class Chat:
             arrived_at=self.clock(),
             question=clean_text(question) if question else None,
             question_client_id=client_id,
+            site=site.id,
         )
         session.attach()
         position = await self.backend.add_visitor(session, self.settings.session_max_age)
@@ -272,6 +293,22 @@ class Chat:
         await self.publish(visitor_channel(visitor_id), session_message(ended))
         return ended
 
+    async def close_queue(self, pole: str) -> int:
+        """The pole stopped for the day (or was retired): end every wait in it, and
+        tell each visitor why. Returns how many were told."""
+        told = 0
+        while (visitor_id := await self.backend.pop_waiting(pole)) is not None:
+            try:
+                session = await self.backend.update_visitor(visitor_id, _close_and_copy)
+            except (IllegalTransition, NotFound):
+                continue  # taken or gone meanwhile
+            await self.backend.expire_visitor(visitor_id, self.settings.end_grace)
+            await self.publish(visitor_channel(visitor_id), session_message(session))
+            told += 1
+        if told:
+            await self.announce_queue(pole)
+        return told
+
     async def visitor_gone(self, member: str) -> None:
         """A visitor's socket closed, or its process died: wait the resume grace for them."""
         await self.backend.renew_leases(VISITOR_GONE, [member], self.settings.resume_grace)
@@ -316,7 +353,8 @@ class Chat:
                 conversation_id, "message", "visitor", session.question, session.question_client_id
             )
         await self.publish(visitor_channel(session.id), session_message(session))
-        await self.announce_queue(pole)
+        await self.backend.record_take(pole, self.clock())
+        await self.announce_queue(pole, takes=await self.backend.recent_takes(pole))
         await self.publish(
             staff_channel(account.login),
             ConversationMessage(info=conversation_info(conversation, 0)),
@@ -407,6 +445,11 @@ class Chat:
             conversation.counsellor, lambda d: d.release(conversation_id)
         )
         await self.backend.expire_conversation(conversation_id, self.settings.end_grace)
+
+
+def _close_and_copy(session: VisitorSession) -> VisitorSession:
+    session.close()
+    return msgspec.structs.replace(session)
 
 
 def _end_and_copy(session: VisitorSession) -> VisitorSession:

@@ -15,11 +15,14 @@ from protocol.messages import (
     Rename,
     Send,
     Session,
+    Status,
     Typing,
     TypingNotice,
+    WaitEstimate,
     visitor_decoder,
 )
 from server.core.errors import IllegalTransition, ParoleError
+from server.core.estimates import wait_range
 from server.core.visitors import VisitorSession, VisitorState
 
 from .chat import (
@@ -31,19 +34,29 @@ from .chat import (
     visitor_channel,
 )
 from .connection import Connection
+from .hours import Hours
+
+#: Seconds between two refreshes of a waiting visitor's estimate when the queue
+#: does not move (the estimate grows while nobody is taken).
+ESTIMATE_REFRESH = 30.0
 
 
 class VisitorConnection(Connection):
     decoder = visitor_decoder
     role = "visitor"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, hours: Hours, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.hours = hours
+        self.site: str | None = None
         self.session: VisitorSession | None = None
         self.generation = 0
         self._position_task: asyncio.Task[None] | None = None
         self._position_dirty = False
         self._lease: str | None = None
+        self._takes: list[float] = []
+        self._last: Position | None = None
+        self._estimate_task: asyncio.Task[None] | None = None
 
     @staticmethod
     def is_hello(frame: Any) -> bool:
@@ -51,6 +64,8 @@ class VisitorConnection(Connection):
 
     async def handle(self, frame: Any) -> None:
         if isinstance(frame, Hello):
+            self.site = frame.site
+            self.send(self.hours.watch(self.site, self._on_status))
             if frame.resume is not None:
                 session, generation = await self.chat.resume(frame.resume)
                 await self._bind(session, generation, token=None, last_seq=frame.last_seq)
@@ -59,7 +74,7 @@ class VisitorConnection(Connection):
             if self.session is not None:
                 raise IllegalTransition("already in a queue or a conversation")
             session, token, _ = await self.chat.join(
-                frame.pole, frame.pseudonym, frame.question, frame.client_id
+                frame.pole, frame.pseudonym, frame.question, frame.client_id, self.site
             )
             await self._bind(session, session.generation, token=token, last_seq=0)
             return
@@ -90,7 +105,10 @@ class VisitorConnection(Connection):
         self.send(session_message(session, token))
         if session.state is VisitorState.WAITING:
             await self.inbox.add(queue_channel(session.pole))
+            self._takes = await self.chat.backend.recent_takes(session.pole)
             await self._send_position()
+            if self._estimate_task is None:
+                self._estimate_task = asyncio.create_task(self._refresh_estimates())
         if session.conversation is not None:
             await self.follow(session.conversation, last_seq)
 
@@ -101,6 +119,8 @@ class VisitorConnection(Connection):
             if signal.author != "visitor":
                 self.send(signal)
         elif isinstance(signal, QueueChanged):
+            if signal.takes is not None:
+                self._takes = signal.takes
             self._refresh_position()
         elif isinstance(signal, Session):
             await self._session_changed(signal)
@@ -135,6 +155,9 @@ class VisitorConnection(Connection):
         await self.catch_up_all()
         self._refresh_position()
 
+    def _on_status(self, status: Status) -> None:
+        self.send(status)
+
     def _refresh_position(self) -> None:
         """Coalesce position updates: at most one lookup per ``position_interval``."""
         self._position_dirty = True
@@ -154,11 +177,31 @@ class VisitorConnection(Connection):
         position = await backend.position(self.session)
         waiting = (await backend.queue_lengths([self.session.pole]))[self.session.pole]
         if position is not None:
-            self.send(Position(pole=self.session.pole, position=position, waiting=waiting))
+            self._last = Position(pole=self.session.pole, position=position, waiting=waiting)
+            self._send_estimate()
+
+    def _send_estimate(self) -> None:
+        """The last position known, with a fresh estimate and closing time (no lookup)."""
+        if self._last is None or self.session is None:
+            return
+        if self.session.state is not VisitorState.WAITING:
+            return
+        found = wait_range(self._last.position, self._takes, self.chat.clock())
+        self._last.estimate = None if found is None else WaitEstimate(found.low, found.high)
+        self._last.closes_at = self.hours.closes_at(self._last.pole)
+        self.send(self._last)
+
+    async def _refresh_estimates(self) -> None:
+        """Resend the estimate now and then while the queue does not move."""
+        while True:
+            await asyncio.sleep(ESTIMATE_REFRESH)
+            self._send_estimate()
 
     async def on_close(self) -> None:
-        if self._position_task is not None:
-            self._position_task.cancel()
+        self.hours.unwatch(self.site, self._on_status)
+        for task in (self._position_task, self._estimate_task):
+            if task is not None:
+                task.cancel()
         if self._lease is not None:
             # The session waits for the visitor to come back, for the resume grace.
             await self.keeper.let_go(VISITOR, self._lease)

@@ -159,6 +159,8 @@ const visitorCases = [
   ["hello", visitorFrames.hello({ lang: "fr" })],
   ["hello", visitorFrames.hello({ lang: "en", resume: TOKEN, lastSeq: 0 })],
   ["hello", visitorFrames.hello({ lang: "fr-fr", resume: TOKEN, lastSeq: 12 })],
+  ["hello", visitorFrames.hello({ lang: "fr", site: "evry-centre" })],
+  ["hello", visitorFrames.hello({ site: "Not A Site<script>" })],
   ["hello", visitorFrames.hello({ lang: "not a language", resume: "short", lastSeq: -1 })],
   ["join", visitorFrames.join({ pole: "emploi" })],
   ["join", visitorFrames.join({ pole: "emploi", question: "   ", clientId })],
@@ -238,6 +240,9 @@ test("builders normalise what the protocol bounds", () => {
   });
   assert.deepEqual(visitorFrames.hello({ lang: "??", lastSeq: 5 }), { type: "hello", versions: PROTOCOL_VERSIONS });
   assert.equal(visitorFrames.hello({ resume: "short" }).resume, undefined);
+  assert.equal(visitorFrames.hello({ site: "evry" }).site, "evry");
+  assert.equal(visitorFrames.hello({ site: "Evry centre" }).site, undefined);
+  assert.equal(visitorFrames.hello({ site: "" }).site, undefined);
   assert.equal(cleanLang("fr-fr"), "fr-FR");
   assert.equal(cleanLang("zh-Hant"), "zh");
   assert.equal(cleanLang(undefined), undefined);

@@ -27,7 +27,18 @@ function tp(base, n, vars = {}) {
   const key = `${base}.${plurals.select(n)}`;
   return t(key in catalog ? key : `${base}.other`, { n, ...vars });
 }
+// Times are shown in the visitor's own time zone, the browser's (R5).
 const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+const moment = new Intl.DateTimeFormat(lang, {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  hour: "2-digit",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
+const DAY = 24 * 3600 * 1000;
+const SITE = /^[a-z0-9-]{1,64}$/.test(body.dataset.site || "") ? body.dataset.site : "";
 
 // The iframe's sessionStorage (null where the browser refuses it): the resume token,
 // the last seq read, and the messages not yet acknowledged (see pending.js).
@@ -52,8 +63,11 @@ function storage(action, key, value) {
 
 // --- state ------------------------------------------------------------------------------
 const state = {
-  poles: new Map(), // id -> {name, description}
+  poles: new Map(), // id -> {name, description}, every pole ever shown
   citeLoaded: false,
+  status: null, // the site's last `status`: open, accepting, poles, next opening
+  statusLive: false, // it came from the socket (newer than any fetch)
+  position: null, // the last `position` frame
   chosen: null, // pole id picked before joining
   question: "",
   joinFrame: null, // a join to send once connected
@@ -186,12 +200,11 @@ async function loadCite() {
   $("poles-message").hidden = true;
   $("poles-retry").hidden = true;
   try {
-    const response = await fetch("/api/cite", { credentials: "omit", cache: "no-store" });
+    const query = SITE ? `?site=${encodeURIComponent(SITE)}` : "";
+    const response = await fetch(`/api/cite${query}`, { credentials: "omit", cache: "no-store" });
     if (!response.ok) throw new Error(String(response.status));
-    const cite = await response.json();
-    state.poles = new Map(cite.poles.map((p) => [p.id, p]));
-    state.citeLoaded = true;
-    drawPoles(cite);
+    const status = await response.json();
+    if (!state.statusLive) drawStatus(status);
   } catch {
     $("poles-message").textContent = t("widget.poles.error");
     $("poles-message").hidden = false;
@@ -200,15 +213,57 @@ async function loadCite() {
   refreshTalkHead();
 }
 
-function drawPoles(cite) {
+/** The site's `status` (socket or /api/cite): hours, next opening, poles open now. */
+function drawStatus(status) {
+  state.status = status;
+  state.citeLoaded = true;
+  for (const pole of status.poles) state.poles.set(pole.id, pole);
+  drawHours(status);
+  drawPoles(status);
+  // The pole being chosen is not taking anyone any more: back to the list, saying why.
+  if (state.view === "question" && !status.poles.some((p) => p.id === state.chosen && status.accepting)) {
+    state.chosen = null;
+    show("poles");
+    alertText(t("error.closed"));
+  }
+  refreshTalkHead();
+  drawClosing();
+}
+
+function drawHours(status) {
+  let hours;
+  if (status.accepting && status.closes_at - Date.now() > DAY) {
+    hours = t("widget.status.open_now"); // open around the clock: no closing time to give
+  } else if (status.accepting && status.last_entry < status.closes_at) {
+    hours = t("widget.status.last_entry", {
+      time: clock.format(status.closes_at),
+      last: clock.format(status.last_entry),
+    });
+  } else if (status.accepting) {
+    hours = t("widget.status.open", { time: clock.format(status.closes_at) });
+  } else if (status.open) {
+    hours = t("widget.status.no_more", { time: clock.format(status.closes_at) });
+  } else {
+    hours = t("widget.status.closed");
+  }
+  $("site-hours").textContent = hours;
+  $("site-next").hidden = status.accepting;
+  $("site-next").textContent = status.next_opening
+    ? t("widget.status.next", { when: moment.format(status.next_opening) })
+    : t("widget.status.unknown");
+}
+
+function drawPoles(status) {
   const list = $("poles");
   list.replaceChildren();
-  if (!cite.open || cite.poles.length === 0) {
-    $("poles-message").textContent = t(cite.open ? "widget.poles.none" : "widget.poles.closed");
+  $("poles-message").hidden = true;
+  if (!status.accepting) return; // the hours above say when to come back
+  if (status.poles.length === 0) {
+    $("poles-message").textContent = t("widget.poles.none");
     $("poles-message").hidden = false;
     return;
   }
-  for (const pole of cite.poles) {
+  for (const pole of status.poles) {
     const item = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
@@ -265,10 +320,46 @@ function drawWaiting() {
 }
 
 function drawPosition(frame) {
+  state.position = frame;
   $("position-number").textContent = String(frame.position);
   $("position-text").textContent =
     frame.position <= 1 ? t("widget.position.first") : t("widget.position.other", { n: frame.position });
   $("waiting-count").textContent = tp("widget.waiting.count", frame.waiting);
+  $("estimate").textContent = estimateText(frame.estimate);
+  $("estimate-note").hidden = !frame.estimate;
+  drawClosing();
+}
+
+/** A range in whole minutes, never a promise; nothing invented when the server has no figure. */
+function estimateText(estimate) {
+  if (!estimate) return t("widget.estimate.none");
+  const low = Math.floor(estimate.low / 60);
+  const high = Math.max(Math.ceil(estimate.high / 60), 1);
+  if (low >= 120) return t("widget.estimate.long", { low });
+  if (low < 1) return t("widget.estimate.under", { high });
+  return t("widget.estimate.range", { low, high });
+}
+
+/**
+ * Said while waiting, once arrivals are closed or within the last hour, or as soon
+ * as the estimate runs past closing time: a visitor still waiting then is not served.
+ */
+function drawClosing() {
+  const box = $("closing");
+  const frame = state.position;
+  const closes = frame?.closes_at;
+  if (!closes || state.session?.state !== "waiting") {
+    box.hidden = true;
+    return;
+  }
+  const time = clock.format(closes);
+  const soon = (state.status && !state.status.accepting) || closes - Date.now() < 3600 * 1000;
+  const risk = Boolean(frame.estimate) && Date.now() + frame.estimate.high * 1000 > closes;
+  const lines = [];
+  if (soon) lines.push(t("widget.closing.soon", { time }));
+  if (risk) lines.push(t("widget.closing.risk", { time }));
+  box.textContent = lines.join(" ");
+  box.hidden = lines.length === 0;
 }
 
 function openRename() {
@@ -415,7 +506,12 @@ function showEnded() {
   $("compose").hidden = true;
   $("end").hidden = true;
   $("end-confirm").hidden = true;
-  $("ended-left").hidden = Boolean(state.conversation);
+  const closed = Boolean(state.session?.closed);
+  $("ended-left").hidden = Boolean(state.conversation) || closed;
+  $("ended-closed").hidden = !closed;
+  const next = state.status?.next_opening;
+  $("ended-next").hidden = !(closed && next);
+  $("ended-next").textContent = next ? t("widget.status.next", { when: moment.format(next) }) : "";
   state.pending.failAll(t("widget.message.failed"));
   state.restored = [];
   socket.outbox.drop(); // the conversation is over: nothing can be sent any more
@@ -437,6 +533,7 @@ function reset() {
     joinFrame: null,
     session: null,
     conversation: null,
+    position: null,
     alias: "",
     pole: "",
     readSeq: 0,
@@ -454,6 +551,9 @@ function reset() {
   $("position-number").textContent = "–";
   $("position-text").textContent = "";
   $("waiting-count").textContent = "";
+  $("estimate").textContent = "";
+  $("estimate-note").hidden = true;
+  $("closing").hidden = true;
   $("talk-title").textContent = "";
   $("talk-pole").textContent = "";
   setTyping(false);
@@ -517,6 +617,10 @@ function onFrame(frame) {
       alertText("");
       onSession(frame);
       break;
+    case "status":
+      state.statusLive = true;
+      drawStatus(frame);
+      break;
     case "position":
       drawPosition(frame);
       break;
@@ -566,6 +670,7 @@ function startSocket() {
     hello: () =>
       frames.visitorHello({
         lang,
+        site: SITE || undefined,
         resume: storage("get", TOKEN_KEY) ?? undefined,
         lastSeq: state.conversation ? state.seqs.last(state.conversation) : 0,
       }),
