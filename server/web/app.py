@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from protocol.messages import Close
 from server.backends import Backend, open_backend
 
+from .account import AccountPages
 from .auth import SESSION_COOKIE, Auth, hash_password
 from .chat import Chat
 from .console_socket import ConsoleConnection
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     backend = backend or open_backend(settings.backend)
     chat = Chat(backend, settings)
     keeper = Keeper(chat)
-    auth = Auth(backend, settings)
+    auth = Auth(backend, settings, chat.save_staff)
     catalogs = Catalogs()
     pages = Pages(chat, auth, catalogs)
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         Route("/console", pages.console),
         Route("/console/login", pages.login, methods=["GET", "POST"]),
         Route("/console/logout", pages.logout, methods=["POST"]),
+        *AccountPages(auth, pages).routes(),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/console", console_socket),
         Mount("/static/widget", StaticFiles(directory=WIDGET / "static")),

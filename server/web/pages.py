@@ -15,7 +15,7 @@ from starlette.responses import (
     Response,
 )
 
-from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Auth, same_token
+from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Auth, SignIn, same_token
 from .chat import Chat
 from .i18n import Catalogs
 from .paths import CONSOLE, WIDGET
@@ -99,15 +99,23 @@ class Pages:
         form = await request.form()
         if not same_token(str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF_COOKIE)):
             return self._login_form(request, error="login.csrf", status=403)
-        account = await self.auth.check_password(
-            str(form.get("login", ""))[:200], str(form.get("password", ""))[:1000]
+        outcome, account = await self.auth.sign_in(
+            str(form.get("login", ""))[:200],
+            str(form.get("password", ""))[:1000],
+            str(form.get("code", ""))[:20],
+            request.client.host if request.client else "",
         )
+        if outcome is SignIn.LOCKED:
+            # The same page for every name, known or not; the lockout is a setting.
+            locked = self._login_form(request, error="login.locked", status=429)
+            locked.headers["Retry-After"] = str(int(self.settings.login_lockout))
+            return locked
         if account is None:
             return self._login_form(request, error="login.failed", status=401)
         await self.auth.close_session(request.cookies.get(SESSION_COOKIE))
         session_id, _ = await self.auth.open_session(account)
         response = RedirectResponse("/console", status_code=303)
-        self._cookie(response, SESSION_COOKIE, session_id, path="/")
+        self.set_session_cookie(response, session_id)
         response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
         return response
 
@@ -127,6 +135,9 @@ class Pages:
         response = RedirectResponse("/console/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
+
+    def set_session_cookie(self, response: Response, session_id: str) -> None:
+        self._cookie(response, SESSION_COOKIE, session_id, path="/")
 
     def _cookie(
         self, response: Response, name: str, value: str, path: str, max_age: int | None = None

@@ -28,6 +28,14 @@ class Settings:
     #: Staff console sessions: idle and absolute expiry, in seconds.
     staff_idle: float = 30 * 60.0
     staff_max_age: float = 12 * 3600.0
+    #: Sign-in throttling: this many failures for one login name (existing or not)
+    #: within ``login_window`` seconds refuse that name for ``login_lockout`` seconds.
+    login_failures: int = 5
+    login_window: float = 15 * 60.0
+    login_lockout: float = 15 * 60.0
+    #: Failures from one client address within the window before it is refused
+    #: too (0: no ceiling per address, e.g. behind a proxy that hides addresses).
+    login_address_failures: int = 50
     #: Seconds a socket's lease lasts unless its process renews it (a third of it apart):
     #: how long a dead process's visitors and consoles linger before being let go.
     lease_ttl: float = 30.0

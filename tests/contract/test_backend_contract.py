@@ -396,9 +396,7 @@ async def test_deleting_a_counter_resets_it(backend: Backend) -> None:
     assert await backend.count("fail:a", LONG) == 1
 
 
-async def test_counters_leave_nothing_once_expired(
-    backend: Backend, leftovers: Leftovers
-) -> None:
+async def test_counters_leave_nothing_once_expired(backend: Backend, leftovers: Leftovers) -> None:
     await backend.count("fail:needle-counter", SHORT)
     await asyncio.sleep(PAST_SHORT)
     assert not await leftovers(backend, b"needle-counter")
