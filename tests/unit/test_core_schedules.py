@@ -9,6 +9,7 @@ import pytest
 from server.core.errors import ConfigError
 from server.core.schedules import (
     HORIZON_DAYS,
+    MERGE_DAYS,
     Closure,
     Opening,
     Schedule,
@@ -26,7 +27,9 @@ from server.core.schedules import (
     day_openings,
     in_zone,
     is_open,
+    next_change,
     next_opening,
+    pole_closes_at,
     public_holidays,
     status,
     zone,
@@ -415,8 +418,8 @@ def test_a_site_that_never_closes_reports_a_bounded_opening() -> None:
     now = utc(2025, 6, 3, 10, 0)
     opening = current_slot(open_24_7, now)
     assert opening is not None
-    assert opening.start <= now - timedelta(days=HORIZON_DAYS)
-    assert opening.end >= now + timedelta(days=HORIZON_DAYS)
+    assert opening.start <= now - timedelta(days=MERGE_DAYS)
+    assert opening.end >= now + timedelta(days=MERGE_DAYS)
     assert next_opening(open_24_7, now) is None
 
 
@@ -561,6 +564,111 @@ def test_the_status_of_a_closed_site_gives_the_next_opening() -> None:
     assert status(site(), at(PARIS, 2025, 6, 15, 11, 0)) == SiteStatus(
         site="paris", open=False, accepting=False, poles=POLES, next_opening=utc(2025, 6, 16, 7, 0)
     )
+
+
+# A pole across sites: when it stops, and when to look again.
+
+
+def evry() -> Site:
+    """A centre associé offering only "emploi", open 08:00-20:00 on weekdays."""
+    long_days = Week(**dict.fromkeys(WORKDAYS, (Slot("08:00", "20:00"),)))
+    return site(Schedule(week=long_days), id="evry", kind=SiteKind.ASSOCIATED, poles=("emploi",))
+
+
+def test_a_pole_closes_with_the_last_open_site_that_offers_it() -> None:
+    sites = (site(), evry())
+    morning = at(PARIS, 2025, 6, 3, 10, 0)
+    assert pole_closes_at(sites, "emploi", morning) == at(PARIS, 2025, 6, 3, 20, 0)
+    assert pole_closes_at(sites, "orientation", morning) == at(PARIS, 2025, 6, 3, 12, 30)
+    assert pole_closes_at(tuple(reversed(sites)), "emploi", morning) == at(PARIS, 2025, 6, 3, 20, 0)
+
+
+def test_a_pole_runs_while_any_site_offering_it_is_open() -> None:
+    sites = (site(), evry())
+    lunch = at(PARIS, 2025, 6, 3, 12, 45)
+    assert pole_closes_at(sites, "emploi", lunch) == at(PARIS, 2025, 6, 3, 20, 0)
+    assert pole_closes_at(sites, "orientation", lunch) is None
+
+
+def test_a_pole_whose_sites_are_all_closed_has_no_closing_time() -> None:
+    sites = (site(), evry())
+    for closed in (at(PARIS, 2025, 6, 3, 21, 0), at(PARIS, 2025, 6, 15, 11, 0)):
+        for pole in POLES:
+            assert pole_closes_at(sites, pole, closed) is None
+
+
+def test_a_pole_that_no_site_offers_has_no_closing_time() -> None:
+    morning = at(PARIS, 2025, 6, 3, 10, 0)
+    assert pole_closes_at((site(), evry()), "cuisine", morning) is None
+    assert pole_closes_at((), "emploi", morning) is None
+
+
+def test_a_site_not_offering_the_pole_does_not_keep_it_running() -> None:
+    only_evry_open = at(PARIS, 2025, 6, 3, 19, 0)
+    sites = (site(), evry())
+    assert pole_closes_at(sites, "formation", only_evry_open) is None
+    assert pole_closes_at(sites, "emploi", only_evry_open) == at(PARIS, 2025, 6, 3, 20, 0)
+
+
+def test_the_next_change_of_an_open_site_is_its_last_entry() -> None:
+    assert next_change([site()], at(PARIS, 2025, 6, 3, 10, 0)) == at(PARIS, 2025, 6, 3, 12, 15)
+
+
+def test_after_the_last_entry_the_next_change_is_the_closing() -> None:
+    assert next_change([site()], at(PARIS, 2025, 6, 3, 12, 15)) == at(PARIS, 2025, 6, 3, 12, 30)
+    assert next_change([site()], at(PARIS, 2025, 6, 3, 12, 20)) == at(PARIS, 2025, 6, 3, 12, 30)
+
+
+def test_a_closed_site_next_changes_when_it_opens() -> None:
+    assert next_change([site()], at(PARIS, 2025, 6, 3, 12, 30)) == at(PARIS, 2025, 6, 3, 13, 30)
+    assert next_change([site()], at(PARIS, 2025, 6, 14, 13, 0)) == at(PARIS, 2025, 6, 16, 9, 0)
+
+
+def test_the_next_change_is_a_moment_strictly_after_now() -> None:
+    opening = at(PARIS, 2025, 6, 3, 13, 30)
+    assert next_change([site()], opening) == at(PARIS, 2025, 6, 3, 17, 45)
+    without_last_entry = site(Schedule(week=PARIS_WEEK))
+    assert next_change([without_last_entry], opening) == at(PARIS, 2025, 6, 3, 18, 0)
+
+
+def test_the_next_change_is_the_earliest_among_all_sites() -> None:
+    sites = [site(), evry()]
+    assert next_change(sites, at(PARIS, 2025, 6, 3, 7, 0)) == at(PARIS, 2025, 6, 3, 8, 0)
+    assert next_change(sites, at(PARIS, 2025, 6, 3, 10, 0)) == at(PARIS, 2025, 6, 3, 12, 15)
+    assert next_change(sites, at(PARIS, 2025, 6, 3, 12, 45)) == at(PARIS, 2025, 6, 3, 13, 30)
+    assert next_change(sites, at(PARIS, 2025, 6, 3, 18, 30)) == at(PARIS, 2025, 6, 3, 20, 0)
+    assert next_change(sites, at(PARIS, 2025, 6, 3, 20, 0)) == at(PARIS, 2025, 6, 4, 8, 0)
+
+
+def test_with_no_site_or_no_hours_ahead_nothing_changes() -> None:
+    now = at(PARIS, 2025, 6, 3, 10, 0)
+    assert next_change([], now) is None
+    assert next_change([site(Schedule())], now) is None
+    past = Schedule(special_days=(SpecialDay(date(2025, 5, 20), (Slot("10:00", "16:00"),)),))
+    assert next_change([site(past)], now) is None
+    assert next_change([site(past), site(id="lyon")], now) == at(PARIS, 2025, 6, 3, 12, 15)
+
+
+def test_an_opening_beyond_the_horizon_is_no_change() -> None:
+    now = at(PARIS, 2025, 6, 3, 10, 0)
+
+    def special_in(days: int) -> Site:
+        day = date(2025, 6, 3) + timedelta(days=days)
+        return site(Schedule(special_days=(SpecialDay(day, (Slot("10:00", "16:00"),)),)))
+
+    last_day = date(2025, 6, 3) + timedelta(days=HORIZON_DAYS - 1)
+    assert next_change([special_in(HORIZON_DAYS - 1)], now) == at(
+        PARIS, last_day.year, last_day.month, last_day.day, 10, 0
+    )
+    assert next_change([special_in(HORIZON_DAYS + 2)], now) is None
+
+
+def test_pole_closes_at_and_next_change_refuse_a_naive_datetime() -> None:
+    naive = datetime(2025, 6, 3, 10, 0)
+    with pytest.raises(ValueError, match="aware"):
+        pole_closes_at([site()], "emploi", naive)
+    with pytest.raises(ValueError, match="aware"):
+        next_change([site()], naive)
 
 
 # Invalid configurations.

@@ -8,8 +8,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from server.core.errors import ProtocolError
-from server.core.text import PSEUDONYM_WORDS, clean_pseudonym, clean_text, generate_pseudonym
+from server.core.errors import ConfigError, ProtocolError
+from server.core.text import (
+    PSEUDONYM_WORDS,
+    check_label,
+    clean_pseudonym,
+    clean_text,
+    generate_pseudonym,
+)
 
 
 @pytest.mark.parametrize(
@@ -119,3 +125,73 @@ def test_joiners_stay_in_messages_but_not_in_pseudonyms() -> None:
     persian = "می\u200cخواهم"
     assert clean_text(f"{family} {persian}") == f"{family} {persian}"
     assert clean_pseudonym("Lou\u200ctre\u200d 42") == "Loutre 42"
+
+
+# Labels a manager types: names of the Cité, its poles and sites, aliases.
+
+
+def test_a_label_of_one_line_within_the_limit_is_accepted() -> None:
+    check_label("a pole's name", "Trouver un emploi", 17)
+    check_label("a pole's name", "Привет, 你好, مرحبا 👋🏽 café", 80)
+    check_label("a pole's name", 'Salle 2 & 3 : l\'atelier "CV"', 80)
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\u3000\u00a0"])
+def test_a_required_label_cannot_be_blank(blank: str) -> None:
+    with pytest.raises(ConfigError, match="a pole's name cannot be blank") as caught:
+        check_label("a pole's name", blank, 80)
+    assert caught.value.code == "invalid_config"
+
+
+def test_a_label_longer_than_its_limit_is_refused_and_the_limit_itself_is_accepted() -> None:
+    check_label("the Cité's name", "é" * 80, 80)
+    with pytest.raises(ConfigError, match="the Cité's name is longer than 80 characters"):
+        check_label("the Cité's name", "é" * 81, 80)
+
+
+@pytest.mark.parametrize("padded", [" Emploi", "Emploi ", "\tEmploi", "Emploi\n", "\u00a0Emploi"])
+def test_a_label_with_surrounding_spaces_is_refused(padded: str) -> None:
+    with pytest.raises(ConfigError, match="must be one line, without control characters"):
+        check_label("a site's name", padded, 80)
+
+
+@pytest.mark.parametrize(
+    "text", ["Trouver\nun emploi", "Trouver\tun emploi", "bip\x07", "nul\x00", "\x7f", "a\u200bb"]
+)
+def test_a_label_with_a_line_break_or_a_control_character_is_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match="must be one line, without control characters"):
+        check_label("a site's name", text, 80)
+
+
+@pytest.mark.parametrize("text", ["Emploi\u2028Formation", "Emploi\u2029Formation"])
+def test_a_label_with_a_unicode_line_or_paragraph_separator_is_not_one_line(text: str) -> None:
+    assert len(text.splitlines()) == 2
+    with pytest.raises(ConfigError, match="must be one line"):
+        check_label("a site's name", text, 80)
+
+
+@pytest.mark.parametrize("text", ["<b>Emploi</b>", "Emploi <", "Emploi > formation"])
+def test_a_label_with_angle_brackets_is_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match="a pole's name cannot contain < or >"):
+        check_label("a pole's name", text, 80)
+
+
+def test_a_label_that_is_not_required_may_be_empty_but_not_just_spaces() -> None:
+    check_label("a pole's description", "", 300, required=False)
+    check_label("a pole's description", "CV, entretiens", 300, required=False)
+    with pytest.raises(ConfigError, match="one line"):
+        check_label("a pole's description", "  ", 300, required=False)
+    with pytest.raises(ConfigError, match="cannot contain"):
+        check_label("a pole's description", "<i>", 300, required=False)
+
+
+@given(st.text(max_size=40))
+def test_an_accepted_label_is_one_trimmed_line_without_markup(text: str) -> None:
+    try:
+        check_label("a label", text, 30)
+    except ConfigError:
+        return
+    assert 0 < len(text) <= 30
+    assert text == text.strip()
+    assert "<" not in text and ">" not in text
+    assert not any(unicodedata.category(ch).startswith("C") for ch in text)

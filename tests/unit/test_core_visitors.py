@@ -109,3 +109,56 @@ def test_a_session_survives_the_msgpack_round_trip() -> None:
     back = roundtrip(s)
     assert back == s
     assert back.state is VisitorState.TALKING
+
+
+def test_a_new_session_came_through_no_site_and_was_not_closed() -> None:
+    s = session()
+    assert (s.site, s.closed) == ("", False)
+
+
+def test_closing_the_queue_ends_a_waiting_visitor_and_says_it_closed() -> None:
+    s = session()
+    s.close()
+    assert s.state is VisitorState.ENDED
+    assert s.closed
+
+
+def test_a_visitor_who_left_the_queue_was_not_closed() -> None:
+    s = session()
+    s.end()
+    assert not s.closed
+
+
+def test_closing_the_queue_does_not_end_a_conversation() -> None:
+    s = session()
+    s.assign("c1")
+    with pytest.raises(IllegalTransition, match="talking") as caught:
+        s.close()
+    assert caught.value.code == "not_allowed"
+    assert (s.state, s.closed, s.conversation) == (VisitorState.TALKING, False, "c1")
+
+
+def test_an_ended_session_cannot_be_closed() -> None:
+    s = session()
+    s.end()
+    with pytest.raises(IllegalTransition, match="ended"):
+        s.close()
+    assert not s.closed
+
+
+def test_a_closed_session_cannot_be_ended_assigned_or_closed_again() -> None:
+    s = session()
+    s.close()
+    for action in (s.end, lambda: s.assign("c1"), s.close):
+        with pytest.raises(IllegalTransition):
+            action()
+    assert not s.abandoned(s.generation)
+
+
+def test_a_closed_session_survives_the_round_trip_with_its_site() -> None:
+    s = session()
+    s.site = "evry"
+    s.close()
+    back = roundtrip(s)
+    assert back == s
+    assert (back.site, back.closed, back.state) == ("evry", True, VisitorState.ENDED)
