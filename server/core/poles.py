@@ -116,7 +116,8 @@ class Cite(msgspec.Struct, frozen=True):
 
     def move_pole(self, pole_id: str, offset: int) -> Cite:
         """Move a pole ``offset`` places among the published ones (-1: up, 1: down)."""
-        self._find(pole_id)
+        if self._find(pole_id).retired:
+            raise ConfigError("a retired pole is not shown: restore it before moving it")
         order = [p.id for p in self.published]
         index = order.index(pole_id)
         target = min(max(index + offset, 0), len(order) - 1)

@@ -50,7 +50,11 @@ def check_label(what: str, text: str, limit: int, *, required: bool = True) -> N
         raise ConfigError(f"{what} cannot be blank")
     if len(text) > limit:
         raise ConfigError(f"{what} is longer than {limit} characters")
-    if text != text.strip() or any(unicodedata.category(ch)[0] == "C" for ch in text):
+    # Zl/Zp: U+2028 and U+2029 break lines too.
+    breaks = ("Zl", "Zp")
+    if text != text.strip() or any(
+        unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in breaks for ch in text
+    ):
         raise ConfigError(f"{what} must be one line, without control characters")
     if "<" in text or ">" in text:
         raise ConfigError(f"{what} cannot contain < or >")
