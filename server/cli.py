@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import os
 import sys
+from typing import TYPE_CHECKING
 
 from protocol.messages import MAX_FRAME_BYTES
 from server.core.errors import ParoleError
+
+if TYPE_CHECKING:
+    from server.web.settings import Settings
+
+#: Where ``parole serve`` and ``create-user`` keep a memory backend's configuration
+#: unless told otherwise (relative to the working directory).
+DEFAULT_STATE_FILE = "parole-state.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,16 +36,48 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--resume-grace", type=float, default=None, help="seconds")
     serve.add_argument("--end-grace", type=float, default=None, help="seconds")
+    serve.add_argument(
+        "--state-file",
+        default=None,
+        help=f"memory:// only: where the configuration is kept ({DEFAULT_STATE_FILE}; '': nowhere)",
+    )
     serve.add_argument("--log-level", default="info")
+
+    from server.create_user import add_arguments, create_user_command
+
+    create_user = commands.add_parser(
+        "create-user", help="create a staff account (the first manager) or reset its password"
+    )
+    add_arguments(create_user)
     args = parser.parse_args(argv)
+    if args.command == "create-user":
+        settings = with_state_file(_settings(backend=args.backend), args.state_file)
+        return create_user_command(args, settings.backend, settings.state_file)
     return serve_command(args)
 
 
-async def check_backend(url: str) -> None:
-    """Fail early, with one clear line, when the shared state cannot be reached."""
+def _settings(**overrides: object) -> Settings:
+    from server.web.settings import Settings
+
+    return Settings.from_env(os.environ, **overrides)
+
+
+def with_state_file(settings: Settings, option: str | None) -> Settings:
+    """The state file from ``--state-file``, else PAROLE_STATE_FILE, else the default
+    for a memory backend. (Settings built in-process keep none: tests write nothing.)"""
+    if option is None:
+        if "PAROLE_STATE_FILE" in os.environ or not settings.backend.startswith("memory:"):
+            return settings
+        option = DEFAULT_STATE_FILE
+    return dataclasses.replace(settings, state_file=option)
+
+
+async def check_backend(settings: Settings) -> None:
+    """Fail early, with one clear line, when the shared state cannot be reached (or its
+    state file is unreadable, or used by another server)."""
     from server.backends import open_backend
 
-    backend = open_backend(url)
+    backend = open_backend(settings.backend, settings.state_file)
     await backend.start()
     await backend.close()
 
@@ -45,9 +87,8 @@ def serve_command(args: argparse.Namespace) -> int:
 
     from server.web.app import create_app
     from server.web.logs import configure
-    from server.web.settings import Settings
 
-    settings = Settings.from_env(
+    settings = _settings(
         backend=args.backend,
         demo=args.demo or None,
         origins=tuple(args.origin) if args.origin else None,
@@ -55,12 +96,15 @@ def serve_command(args: argparse.Namespace) -> int:
         resume_grace=args.resume_grace,
         end_grace=args.end_grace,
     )
+    settings = with_state_file(settings, args.state_file)
     try:
-        asyncio.run(check_backend(settings.backend))
+        asyncio.run(check_backend(settings))
         app = create_app(settings)
     except (ValueError, ParoleError) as exc:
         print(f"parole: {exc}", file=sys.stderr)
         return 2
+    if settings.state_file and settings.backend.startswith("memory:"):
+        print(f"Configuration kept in {os.path.abspath(settings.state_file)}", flush=True)
     if settings.demo:
         print(f"Parole demo on http://{args.host}:{args.port}/demo", flush=True)
         print(f"Counsellor console: http://{args.host}:{args.port}/console", flush=True)

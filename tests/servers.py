@@ -53,11 +53,20 @@ class RunningServer:
         self.process.wait(5)
 
 
-def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> RunningServer:
-    """Start a server with the demo Cité and wait until it answers /healthz."""
+def start_server(
+    tmp: Path, *args: str, env: dict[str, str] | None = None, demo: bool = True
+) -> RunningServer:
+    """Start a server (with the demo Cité) and wait until it answers /healthz.
+
+    It runs in the repository, so it keeps no state file unless ``args`` name one:
+    tests never write ``parole-state.json`` there.
+    """
     port = free_port()
     log = tmp / f"server-{port}.log"
-    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--demo", *args]
+    if not any(arg.startswith("--state-file") for arg in args):
+        args = ("--state-file", "", *args)
+    demo_args = ["--demo"] if demo else []
+    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *demo_args, *args]
     process = subprocess.Popen(
         command,
         cwd=ROOT,

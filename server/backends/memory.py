@@ -1,4 +1,5 @@
-"""The default backend: everything in this process, nothing on disk.
+"""The default backend: everything in this process; with a state file, the Cité and
+staff accounts are also kept on disk (:mod:`.state_file`), nothing else.
 
 Values are stored encoded (msgpack), as a networked backend would store them,
 so no caller can share or mutate stored state by reference. Expiry times also go
@@ -28,6 +29,7 @@ from server.core.visitors import VisitorSession, VisitorState
 
 from .base import Backend
 from .fanout import Hub, Subscriber
+from .state_file import State, StateFile
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -36,8 +38,11 @@ _encode = msgspec.msgpack.Encoder().encode
 
 
 class MemoryBackend(Backend):
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, state_file: str | None = None
+    ) -> None:
         self._clock = clock
+        self._state_file = StateFile(state_file) if state_file else None
         self._values: dict[str, tuple[bytes, float | None]] = {}
         self._expiries: list[tuple[float, str]] = []  # heap; stale entries are skipped
         self._queues: dict[str, PoleQueue] = {}
@@ -100,6 +105,37 @@ class MemoryBackend(Backend):
     async def sweep(self) -> None:
         self._reap()
 
+    # --- the state file ----------------------------------------------------------------
+    async def start(self) -> None:
+        """Take the state file, if any, and load the configuration it holds."""
+        if self._state_file is None:
+            return
+        self._state_file.lock()
+        try:
+            state = self._state_file.load()
+        except BaseException:
+            self._state_file.unlock()
+            raise
+        if state.cite is not None:
+            self._set("cite", _encode(state.cite), None)
+        for account in state.staff:
+            self._set(f"staff:{account.login}", _encode(account), None)
+
+    async def close(self) -> None:
+        if self._state_file is not None:
+            self._state_file.unlock()
+
+    def _save(self) -> None:
+        """Write the durable configuration to the state file; every put of it calls this."""
+        if self._state_file is None:
+            return
+        staff = [
+            msgspec.msgpack.decode(raw, type=StaffAccount)
+            for key, (raw, _) in sorted(self._values.items())
+            if key.startswith("staff:")
+        ]
+        self._state_file.save(State(cite=self._load("cite", Cite), staff=staff))
+
     def dump(self) -> bytes:
         """Every stored byte, for tests that look for a pseudonym or a token."""
         self._reap()
@@ -112,12 +148,14 @@ class MemoryBackend(Backend):
 
     async def put_cite(self, cite: Cite) -> None:
         self._set("cite", _encode(cite), None)
+        self._save()
 
     async def get_staff(self, login: str) -> StaffAccount | None:
         return self._load(f"staff:{login}", StaffAccount)
 
     async def put_staff(self, account: StaffAccount) -> None:
         self._set(f"staff:{account.login}", _encode(account), None)
+        self._save()
 
     async def staff_logins(self) -> list[str]:
         return sorted(key[6:] for key in self._values if key.startswith("staff:"))

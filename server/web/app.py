@@ -21,6 +21,7 @@ from .chat import Chat
 from .console_socket import ConsoleConnection
 from .i18n import Catalogs
 from .keeper import Keeper
+from .manage import manage_routes
 from .pages import Pages
 from .paths import CONSOLE, PROTOCOL, WIDGET
 from .security import SecurityHeaders, origin_allowed
@@ -32,7 +33,7 @@ log = logging.getLogger("parole")
 
 def create_app(settings: Settings | None = None, backend: Backend | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    backend = backend or open_backend(settings.backend)
+    backend = backend or open_backend(settings.backend, settings.state_file)
     chat = Chat(backend, settings)
     keeper = Keeper(chat)
     auth = Auth(backend, settings, chat.save_staff)
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         Route("/console", pages.console),
         Route("/console/login", pages.login, methods=["GET", "POST"]),
         Route("/console/logout", pages.logout, methods=["POST"]),
+        *manage_routes(chat, auth, pages),
         *AccountPages(auth, pages).routes(),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/console", console_socket),

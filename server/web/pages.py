@@ -15,6 +15,8 @@ from starlette.responses import (
     Response,
 )
 
+from server.core.staff import Role
+
 from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Auth, SignIn, same_token
 from .chat import Chat
 from .i18n import Catalogs
@@ -47,6 +49,9 @@ class Pages:
 
     # --- public ------------------------------------------------------------------------
     async def home(self, request: Request) -> Response:
+        found = await self.auth.session(request.cookies.get(SESSION_COOKIE))
+        if found is not None and found[1].role is Role.MANAGER:
+            return RedirectResponse("/manage", status_code=303)
         return RedirectResponse("/demo" if self.settings.demo else "/console", status_code=303)
 
     async def health(self, request: Request) -> Response:
@@ -91,7 +96,10 @@ class Pages:
         if found is None:
             return RedirectResponse("/console/login", status_code=303)
         session, account = found
-        return self.render(request, "console.html", alias=account.alias, csrf=session.csrf)
+        manager = account.role is Role.MANAGER
+        return self.render(
+            request, "console.html", alias=account.alias, csrf=session.csrf, manager=manager
+        )
 
     async def login(self, request: Request) -> Response:
         if request.method == "GET":

@@ -36,6 +36,9 @@ class Settings:
     #: Failures from one client address within the window before it is refused
     #: too (0: no ceiling per address, e.g. behind a proxy that hides addresses).
     login_address_failures: int = 50
+    #: JSON file keeping the memory backend's Cité and staff accounts across restarts;
+    #: "" keeps nothing (``parole serve`` defaults it to ``parole-state.json``).
+    state_file: str = ""
     #: Seconds a socket's lease lasts unless its process renews it (a third of it apart):
     #: how long a dead process's visitors and consoles linger before being let go.
     lease_ttl: float = 30.0

@@ -1,0 +1,12 @@
+// Manager pages: progressive enhancement only, every form works without it.
+// - focus the error summary, so a screen reader hears what to fix first;
+// - ask before a destructive action (forms marked data-confirm).
+
+const summary = document.getElementById("error-summary");
+if (summary && document.activeElement !== summary) summary.focus();
+
+for (const form of document.querySelectorAll("form[data-confirm]")) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}

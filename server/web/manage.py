@@ -1,0 +1,148 @@
+"""The manager pages under /manage: the Cité's name and figures, and its first setup.
+
+A fresh install has a manager (``parole create-user --role manager``) but no
+Cité: /manage then offers to create one from a name, 3 to 7 poles and a main
+site, with default hours the manager edits next. Poles, sites and staff have
+their own modules; :func:`manage_routes` lists every route.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.core.hours_text import slug
+from server.core.poles import MAX_POLES, MIN_POLES, NAME_MAX, Cite, Pole
+from server.core.schedules import Schedule, Site, SiteKind, Slot, Week, check_region, zone
+from server.core.staff import Role
+from server.core.text import check_label
+
+from .auth import Auth
+from .chat import Chat
+from .manage_base import Errors, ManageBase, Visit
+from .manage_poles import PolePages
+from .manage_sites import SitePages
+from .manage_staff import StaffPages
+from .pages import Pages
+
+#: The first Cité opens on weekdays, 9:00 to 17:00, until the manager sets real hours.
+_DAY = (Slot("09:00", "17:00"),)
+DEFAULT_HOURS = Schedule(week=Week(_DAY, _DAY, _DAY, _DAY, _DAY))
+SETUP_FIELDS = ("name", "site_name", "timezone", "country")
+
+
+class CitePages(ManageBase):
+    async def overview(self, visit: Visit) -> Response:
+        cite = await self.backend.get_cite()
+        if cite is None:
+            values = {"timezone": "Europe/Paris", "country": "FR"}
+            return self.render(visit, "manage/setup.html", values=values, errors=Errors())
+        return await self._overview(visit, cite, {"name": cite.name}, Errors())
+
+    async def rename(self, visit: Visit) -> Response:
+        cite = await self.backend.get_cite()
+        if cite is None:
+            return RedirectResponse("/manage", status_code=303)
+        name = visit.form.text("name")
+        errors = Errors()
+        renamed = errors.check("name", "manage.error.cite_name", lambda: cite.renamed(name))
+        if renamed is None:
+            return await self._overview(visit, cite, {"name": name}, errors, status=400)
+        await self.save(renamed)
+        return self.done("/manage", "renamed")
+
+    async def _overview(
+        self, visit: Visit, cite: Cite, values: dict[str, str], errors: Errors, status: int = 200
+    ) -> Response:
+        accounts = await self.accounts()
+        active = [a for a in accounts if not a.disabled]
+        counts = {
+            "published": len(cite.published),
+            "retired": len(cite.poles) - len(cite.published),
+            "sites": len(cite.sites),
+            "counsellors": sum(a.role is Role.COUNSELLOR for a in active),
+            "managers": sum(a.role is Role.MANAGER for a in active),
+            "disabled": len(accounts) - len(active),
+        }
+        context = {"cite": cite, "counts": counts, "values": values, "errors": errors}
+        return self.render(visit, "manage/overview.html", status, **context)
+
+    async def setup(self, visit: Visit) -> Response:
+        """Create the Cité, once: an existing one is never replaced from here."""
+        if await self.backend.get_cite() is not None:
+            return RedirectResponse("/manage", status_code=303)
+        form = visit.form
+        values = {name: form.text(name) for name in SETUP_FIELDS}
+        values["country"] = values["country"].upper()
+        names = [form.text(f"pole_{i}") for i in range(1, MAX_POLES + 1)]
+        values.update({f"pole_{i}": name for i, name in enumerate(names, 1)})
+        errors = Errors()
+        errors.check(
+            "name",
+            "manage.error.cite_name",
+            check_label,
+            "the Cité's name",
+            values["name"],
+            NAME_MAX,
+        )
+        poles: list[Pole] = []
+        for i, name in enumerate(names, 1):
+            if name:
+                pole_id = slug(name, [p.id for p in poles])
+                pole = errors.check(f"pole_{i}", "manage.error.pole_name", Pole, pole_id, name)
+                poles += [pole] if pole else []
+        if not MIN_POLES <= sum(map(bool, names)) <= MAX_POLES:
+            errors.add("pole_1", "manage.error.pole_count")
+        site_name = values["site_name"]
+        errors.check(
+            "site_name", "manage.error.site_name", check_label, "a site's name", site_name, 80
+        )
+        errors.check("timezone", "manage.error.timezone", zone, values["timezone"])
+        errors.check("country", "manage.error.country", check_region, values["country"], None)
+        if not errors:
+            site = Site(
+                id=slug(values["site_name"]),
+                name=values["site_name"],
+                kind=SiteKind.MAIN,
+                timezone=values["timezone"],
+                country=values["country"],
+                poles=tuple(p.id for p in poles),
+                schedule=DEFAULT_HOURS,
+            )
+            cite = errors.check(
+                "", "manage.error.config", lambda: Cite(values["name"], tuple(poles), (site,))
+            )
+            if cite is not None:
+                await self.save(cite)
+                return self.done(f"/manage/sites/{site.id}", "created")
+        return self.render(visit, "manage/setup.html", 400, values=values, errors=errors)
+
+
+def manage_routes(chat: Chat, auth: Auth, pages: Pages) -> list[Route]:
+    """Every /manage route; each handler is wrapped by :meth:`ManageBase.page`."""
+    cite = CitePages(chat, auth, pages)
+    poles = PolePages(chat, auth, pages)
+    sites = SitePages(chat, auth, pages)
+    staff = StaffPages(chat, auth, pages)
+    get, post = ["GET"], ["POST"]
+    table = [
+        ("/manage", cite.overview, get),
+        ("/manage", cite.rename, post),
+        ("/manage/setup", cite.setup, post),
+        ("/manage/poles", poles.index, get),
+        ("/manage/poles", poles.create, post),
+        ("/manage/poles/{pole}", poles.edit, [*get, *post]),
+        ("/manage/poles/{pole}/{action:str}", poles.act, post),
+        ("/manage/sites", sites.index, get),
+        ("/manage/sites/new", sites.edit, [*get, *post]),
+        ("/manage/sites/{site}", sites.edit, [*get, *post]),
+        ("/manage/sites/{site}/{action:str}", sites.act, post),
+        ("/manage/staff", staff.index, get),
+        ("/manage/staff", staff.create, post),
+        ("/manage/staff/{login}", staff.edit, [*get, *post]),
+        ("/manage/staff/{login}/{action:str}", staff.act, post),
+    ]
+    return [
+        Route(path, cite.page(handler), methods=methods, name=f"{handler.__name__}:{i}")
+        for i, (path, handler, methods) in enumerate(table)
+    ]

@@ -1,0 +1,128 @@
+"""Manager pages: the Cité's poles (R4), listed in the order visitors see them.
+
+Create, rename and describe, move up or down, retire and restore. A Cité
+publishes 3 to 7 poles: a change that would leave another number is refused
+with that rule, before :class:`~server.core.poles.Cite` would refuse it anyway.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse, Response
+
+from server.core.hours_text import slug
+from server.core.poles import DESCRIPTION_MAX, MAX_POLES, MIN_POLES, NAME_MAX, Cite, Pole
+from server.core.text import check_label
+
+from .manage_base import Errors, ManageBase, Visit
+
+FIELDS = ("id", "name", "description")
+
+
+class PolePages(ManageBase):
+    async def index(self, visit: Visit) -> Response:
+        cite = await self.backend.get_cite()
+        if cite is None:
+            return RedirectResponse("/manage", status_code=303)
+        return self._index(visit, cite, dict.fromkeys(FIELDS, ""), Errors())
+
+    def _index(
+        self, visit: Visit, cite: Cite, values: dict[str, str], errors: Errors, status: int = 200
+    ) -> Response:
+        return self.render(
+            visit, "manage/poles.html", status, cite=cite, values=values, errors=errors
+        )
+
+    async def create(self, visit: Visit) -> Response:
+        cite = await self.backend.get_cite()
+        if cite is None:
+            return RedirectResponse("/manage", status_code=303)
+        values = {name: visit.form.text(name) for name in FIELDS}
+        # The id is in no visitor's sight: made from the name unless the manager chose one.
+        values["id"] = values["id"].lower() or slug(values["name"], [p.id for p in cite.poles])
+        errors = _check(values)
+        errors.check("id", "manage.error.pole_id", Pole, values["id"], "x")
+        if any(p.id == values["id"] for p in cite.poles):
+            errors.add("id", "manage.error.pole_id_taken")
+        if len(cite.published) >= MAX_POLES:
+            errors.add("", "manage.error.pole_count")
+        new = None
+        if not errors:
+            pole = Pole(values["id"], values["name"], values["description"])
+            new = errors.check("", "manage.error.config", lambda: cite.add_pole(pole))
+        if new is None:
+            return self._index(visit, cite, values, errors, status=400)
+        await self.save(new)
+        return self.done("/manage/poles", "pole_created")
+
+    async def edit(self, visit: Visit) -> Response:
+        cite = await self.backend.get_cite()
+        pole = _find(cite, visit.param("pole"))
+        if cite is None or pole is None:
+            return self.not_found(visit)
+        if not visit.is_post:
+            values = {"id": pole.id, "name": pole.name, "description": pole.description}
+            return self.render(visit, "manage/pole.html", pole=pole, values=values, errors=Errors())
+        values = {"id": pole.id, **{name: visit.form.text(name) for name in FIELDS[1:]}}
+        errors = _check(values)
+        new = None
+        if not errors:
+            change = lambda: cite.edit_pole(pole.id, values["name"], values["description"])  # noqa: E731
+            new = errors.check("", "manage.error.config", change)
+        if new is None:
+            return self.render(
+                visit, "manage/pole.html", 400, pole=pole, values=values, errors=errors
+            )
+        await self.save(new)
+        return self.done("/manage/poles", "pole_saved")
+
+    async def act(self, visit: Visit) -> Response:
+        """Move up or down, retire or restore."""
+        cite = await self.backend.get_cite()
+        pole = _find(cite, visit.param("pole"))
+        action = visit.param("action")
+        if cite is None or pole is None or action not in ("up", "down", "retire", "restore"):
+            return self.not_found(visit)
+        errors = Errors()
+        published = len(cite.published)
+        if action == "retire" and not pole.retired and published <= MIN_POLES:
+            errors.add("", "manage.error.pole_count")
+        if action == "restore" and pole.retired and published >= MAX_POLES:
+            errors.add("", "manage.error.pole_count")
+        new = None
+        if not errors:
+            new = errors.check("", "manage.error.config", lambda: _apply(cite, pole.id, action))
+        if new is None:
+            return self._index(visit, cite, dict.fromkeys(FIELDS, ""), errors, status=400)
+        await self.save(new)
+        return self.done("/manage/poles", f"pole_{action}")
+
+
+def _find(cite: Cite | None, pole_id: str) -> Pole | None:
+    return next((p for p in cite.poles if p.id == pole_id), None) if cite else None
+
+
+def _apply(cite: Cite, pole_id: str, action: str) -> Cite:
+    if action in ("up", "down"):
+        return cite.move_pole(pole_id, -1 if action == "up" else 1)
+    if action == "retire":
+        return cite.retire_pole(pole_id)
+    return cite.restore_pole(pole_id)
+
+
+def _check(values: dict[str, str]) -> Errors:
+    """The name and description, each against its own field."""
+    errors = Errors()
+    errors.check(
+        "name", "manage.error.pole_name", check_label, "a pole's name", values["name"], NAME_MAX
+    )
+    description = values["description"]
+    if description:
+        errors.check(
+            "description",
+            "manage.error.description",
+            check_label,
+            "a pole's description",
+            description,
+            DESCRIPTION_MAX,
+        )
+    return errors
