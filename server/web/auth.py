@@ -95,6 +95,7 @@ class Auth:
         with TOTP all give FAILED and count the same way; a locked name or address
         gives LOCKED before any password is checked, known or not.
         """
+        login = login.strip().lower()  # logins are lower case: "Camille" is camille
         attempt = await self.throttle.attempt(login, address)
         if await self.throttle.locked(attempt):
             return SignIn.LOCKED, None

@@ -266,3 +266,10 @@ def test_changing_the_password_ends_every_other_session(server: RunningServer) -
     assert sign_in(server).status_code == 401
     assert sign_in(server, password=new).status_code == 303
     assert new not in server.logs()
+
+
+def test_a_login_is_case_insensitive_and_so_is_its_lockout(server: RunningServer) -> None:
+    assert sign_in(server, " Camille ").status_code == 303
+    for name in ("CAMILLE", "Camille", "camille", "cAmille"):
+        assert sign_in(server, name, "wrong password").status_code == 401
+    assert sign_in(server).status_code == 429
