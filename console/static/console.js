@@ -75,18 +75,19 @@ function drawQueues() {
       item.className = "queue";
       const name = document.createElement("span");
       name.className = "queue-name";
-      name.textContent = pole.name;
       const count = document.createElement("span");
       count.className = "queue-count";
       const button = document.createElement("button");
       button.type = "button";
       button.className = "primary small take";
       button.textContent = t("console.take");
-      button.setAttribute("aria-label", t("console.take.label", { pole: pole.name }));
       button.addEventListener("click", () => take(pole.id));
       item.append(name, count, button);
       list.append(item);
     }
+    // A manager may rename a pole while the console is open.
+    item.querySelector(".queue-name").textContent = pole.name;
+    item.querySelector(".take").setAttribute("aria-label", t("console.take.label", { pole: pole.name }));
     const waiting = state.queues[pole.id] ?? 0;
     item.classList.toggle("has-waiting", waiting > 0);
     item.querySelector(".queue-count").textContent = tp("console.queues.waiting", waiting);
@@ -336,6 +337,8 @@ function sendMessage(c) {
 
 // --- frames -----------------------------------------------------------------------------
 function onConsole(frame) {
+  // Sent again when a manager changes the account or the Cité: the alias and poles may differ.
+  $("who").textContent = t("console.signed_in", { alias: frame.alias });
   state.poles = frame.poles;
   state.queues = { ...frame.queues };
   state.capacity = frame.capacity;

@@ -51,7 +51,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         if not origin_allowed(websocket.scope, settings) or found is None:
             await websocket.close(Close.POLICY)
             return
-        await ConsoleConnection(websocket, chat, catalogs, keeper, account=found[1]).run()
+        session, account = found
+        await ConsoleConnection(
+            websocket, chat, catalogs, keeper, account=account, session=session
+        ).run()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -41,7 +41,14 @@ from server.backends.fanout import Outage, Resync
 from server.core.errors import ParoleError, ProtocolError, Unavailable
 from server.core.ratelimit import TokenBucket
 
-from .chat import Chat, QueueChanged, Replaced, conversation_channel
+from .chat import (
+    AccountChanged,
+    Chat,
+    ConfigChanged,
+    QueueChanged,
+    Replaced,
+    conversation_channel,
+)
 from .frames import decode
 from .i18n import Catalogs
 from .keeper import Keeper
@@ -50,7 +57,7 @@ log = logging.getLogger("parole.ws")
 
 OUTBOX_SIZE = 512
 
-Signal = ServerMessage | QueueChanged | Replaced | Outage | Resync
+Signal = ServerMessage | QueueChanged | Replaced | AccountChanged | ConfigChanged | Outage | Resync
 signal_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(Signal)
 
 

@@ -1,11 +1,21 @@
-"""The counsellor's websocket: queues of their poles, take, talk, end."""
+"""The counsellor's websocket: queues of their poles, take, talk, end.
+
+A manager's change reaches open consoles: the account's (``staff:<login>``) or the
+Cité's (``config``). The console then gets a fresh ``console`` frame (its poles may
+have changed), or, if the account was disabled or its sessions voided (password
+reset), is closed with :attr:`Close.POLICY` and the page goes back to sign-in. A
+console is also closed when its session reaches its absolute expiry.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from functools import partial
 from typing import Any
 
 from protocol.messages import (
+    Close,
     Console,
     ConsoleHello,
     ConsoleSend,
@@ -22,7 +32,18 @@ from protocol.messages import Conversation as ConversationMessage
 from server.core.errors import NotFound
 from server.core.staff import Desk, StaffAccount
 
-from .chat import CONSOLE, QueueChanged, conversation_info, new_id, queue_channel, staff_channel
+from .auth import StaffSession
+from .chat import (
+    CONFIG_CHANNEL,
+    CONSOLE,
+    AccountChanged,
+    ConfigChanged,
+    QueueChanged,
+    conversation_info,
+    new_id,
+    queue_channel,
+    staff_channel,
+)
 from .connection import Connection
 
 #: Conversations a reconnecting console may ask about beyond those it holds.
@@ -33,12 +54,17 @@ class ConsoleConnection(Connection):
     decoder = counsellor_decoder
     role = "counsellor"
 
-    def __init__(self, *args: Any, account: StaffAccount, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, account: StaffAccount, session: StaffSession, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
+        self.session = session
         self._desk_open = False
         self._held: set[str] = set()
+        self._poles: set[str] = set()
         self._lease = f"{account.login}:{new_id()}"
+        self._expiry: asyncio.TimerHandle | None = None
 
     @staticmethod
     def is_hello(frame: Any) -> bool:
@@ -67,8 +93,32 @@ class ConsoleConnection(Connection):
         desk = await backend.update_desk(self.account.login, lambda d: d.open_console(capacity))
         self._desk_open = True
         await self.keeper.hold(CONSOLE, self._lease)
+        # The session ends at its absolute expiry even while the socket stays busy.
+        left = self.session.created + self.chat.settings.staff_max_age - time.time()
+        loop = asyncio.get_running_loop()
+        self._expiry = loop.call_later(max(left, 0.0), self.shut, Close.POLICY)
+        await self.inbox.add(staff_channel(self.account.login))
+        await self.inbox.add(CONFIG_CHANNEL)
+        # Read again once listening: a change made since the handshake is not missed.
+        if not await self._reload_account():
+            return
+        await self._send_state(desk, last_seq)
+
+    async def _reload_account(self) -> bool:
+        """The account as stored now; False (and the socket closing) if this session
+        is no longer valid: account gone or disabled, or sessions voided since."""
+        account = await self.chat.backend.get_staff(self.account.login)
+        if account is None or account.disabled or self.session.created < account.sessions_after:
+            self.shut(Close.POLICY)
+            return False
+        self.account = account
+        return True
+
+    async def _send_state(self, desk: Desk, last_seq: dict[str, int]) -> None:
+        """The ``console`` frame: poles, queues and conversations, all from state."""
+        backend = self.chat.backend
         cite = await self.chat.cite()
-        poles = [p for p in cite.poles if self.account.can_staff(p.id)]
+        poles = [p for p in cite.published if self.account.can_staff(p.id)]
         infos = []
         # The desk's conversations, and those the client knew that ended while it was away
         # (still readable for the end grace): it is owed their last events.
@@ -85,7 +135,9 @@ class ConsoleConnection(Connection):
             except NotFound:  # expired this very moment
                 continue
             infos.append(conversation_info(conversation, len(events)))
-        await self.inbox.add(staff_channel(self.account.login))
+        for gone in self._poles - {p.id for p in poles}:
+            await self.inbox.remove(queue_channel(gone))
+        self._poles = {p.id for p in poles}
         for pole in poles:
             await self.inbox.add(queue_channel(pole.id))
         queues = await backend.queue_lengths([p.id for p in poles])
@@ -119,7 +171,9 @@ class ConsoleConnection(Connection):
         for conversation_id in desk.conversations:  # taken from another tab meanwhile
             await self._hold(conversation_id, 0)
         await self.catch_up_all()
-        poles = [p.id for p in (await self.chat.cite()).poles if self.account.can_staff(p.id)]
+        if not await self._reload_account():  # disabled during the outage
+            return
+        poles = [p.id for p in (await self.chat.cite()).published if self.account.can_staff(p.id)]
         self.send(Queues(counts=await backend.queue_lengths(poles)))
 
     async def on_signal(self, signal: Any) -> None:
@@ -132,8 +186,18 @@ class ConsoleConnection(Connection):
             self.send(Queues(counts={signal.pole: signal.waiting}))
         elif isinstance(signal, ConversationMessage):
             await self._hold(signal.info.id, 0)
+        elif isinstance(signal, AccountChanged | ConfigChanged):
+            await self._refresh()
+
+    async def _refresh(self) -> None:
+        """A manager changed the account or the Cité: close, or send the new state."""
+        if self._desk_open and await self._reload_account():
+            desk = await self.chat.backend.update_desk(self.account.login, Desk.snapshot)
+            await self._send_state(desk, dict(self.seen))
 
     async def on_close(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
         if self._desk_open:
             await self.keeper.let_go(CONSOLE, self._lease)
             await self.chat.console_gone(self.account.login)
