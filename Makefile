@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test check lint schema tools clean
+.PHONY: run test check lint schema tools clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,6 +34,10 @@ lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Benchmark: latency, throughput, memory, recovery vs a bare relay (~15 min); see ops/benchmark.md.
+bench: $(VENV)/.test tools
+	$(BIN)/python -m bench
 
 ## Install redis-server, chromium and node when missing (apt-get, as root), else say what to install.
 tools:

@@ -1,0 +1,180 @@
+"""The processes a run starts (redis-server, Parole, the bare relay) and what /proc says of them.
+
+Bench-local twins of ``tests/redis_server.py`` and ``tests/servers.py``: those fail
+through pytest, and the bench must also kill -9 and read CPU and RSS.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def raise_open_files() -> int:
+    """Lift this process's soft limit on open files to the hard one (children inherit it)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (its threads included)."""
+    with open(f"/proc/{pid}/stat") as f:
+        # The command name may hold spaces: fields are counted after its closing parenthesis.
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * PAGE_KIB
+
+
+def open_files_limit(pid: int) -> int:
+    with open(f"/proc/{pid}/limits") as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    raise RuntimeError("no open-files line in /proc/limits")
+
+
+@dataclass
+class Proc:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws(self, path: str) -> str:
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def rss_kib(self) -> int:
+        return rss_kib(self.pid)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """kill -9: no clean close, no lease dropped, sockets reset by the kernel."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tracebacks(self) -> int:
+        return self.log.read_text(errors="replace").count("Traceback")
+
+
+def _spawn(name: str, port: int, command: list[str], folder: Path, env: dict[str, str]) -> Proc:
+    log = folder / f"{name}-{port}.log"
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+    )
+    return Proc(name, port, process, log)
+
+
+def start_redis(folder: Path) -> Proc:
+    """A redis-server of the run's own, on a free port, without persistence."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise RuntimeError("redis-server is missing: install it (apt-get install redis-server)")
+    port = free_port()
+    options = {
+        "port": str(port),
+        "bind": "127.0.0.1",
+        "save": "",
+        "appendonly": "no",
+        "maxclients": "20000",
+        "dir": str(folder),
+    }
+    arguments = [part for name, value in options.items() for part in (f"--{name}", value)]
+    proc = _spawn("redis", port, [executable, *arguments], folder, {})
+    client = redis.Redis(port=port, socket_timeout=5)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if client.ping():
+                return proc
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    proc.stop()
+    raise RuntimeError(f"redis-server did not start: {proc.log.read_text(errors='replace')}")
+
+
+def redis_url(proc: Proc) -> str:
+    return f"redis://127.0.0.1:{proc.port}/0"
+
+
+def redis_used_memory(proc: Proc) -> int:
+    info = redis.Redis(port=proc.port, socket_timeout=5).info("memory")
+    return int(info["used_memory"])
+
+
+def _wait_healthy(proc: Proc, path: str) -> Proc:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            raise RuntimeError(f"{proc.name} exited:\n{proc.log.read_text(errors='replace')}")
+        try:
+            if httpx.get(proc.url + path, timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.stop()
+    raise RuntimeError(f"{proc.name} did not answer within 30 s")
+
+
+def start_parole(folder: Path, name: str, backend: str, env: dict[str, str]) -> Proc:
+    """``parole serve --demo`` on a free port, as ops would run it (default logging)."""
+    port = free_port()
+    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--demo"]
+    proc = _spawn(name, port, [*command, "--backend", backend], folder, env)
+    return _wait_healthy(proc, "/healthz")
+
+
+def start_relay(folder: Path, name: str, backend: str) -> Proc:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.relay", "--port", str(port), "--redis", backend]
+    return _wait_healthy(_spawn(name, port, command, folder, {}), "/healthz")
