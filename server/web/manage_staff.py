@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 import msgspec
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from server.core.poles import Cite
 from server.core.staff import Role, StaffAccount
@@ -101,6 +101,8 @@ class StaffPages(ManageBase):
             account, alias=values["alias"], role=role, poles=[*values["poles"], *kept]
         )
         await self.chat.save_staff(changed)
+        if account.login == visit.account.login and role is not Role.MANAGER:
+            return RedirectResponse("/console", status_code=303)  # no longer a manager
         return self.done(f"/manage/staff/{account.login}", "staff_saved")
 
     async def act(self, visit: Visit) -> Response:
