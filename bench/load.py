@@ -100,10 +100,11 @@ async def quiet_machine(below: float = 15.0, longest: float = 120.0) -> dict[str
     machine, a run that could not find quiet says so in its results.
     """
     started = time.monotonic()
+    sample = 2.0 if longest else 0.5
     while True:
         before = machine_busy()
-        await asyncio.sleep(2.0)
-        busy = 100 * (machine_busy() - before) / 2.0
+        await asyncio.sleep(sample)
+        busy = 100 * (machine_busy() - before) / sample
         waited = time.monotonic() - started
         if busy < below or waited > longest:
             return {"waited_s": round(waited, 1), "busy_percent": round(busy, 1)}

@@ -73,6 +73,9 @@ class Options:
     storm_before: float = 5.0
     storm_after: float = 15.0
     storm_drain: float = 30.0
+    target_rate: float = 2000.0  # the rate of the p99 target; always measured
+    settle_max: float = 60.0  # longest wait for servers to go quiet before measuring
+    quiet_max: float = 120.0  # longest wait for the machine to go quiet before a scenario
 
 
 # --- infrastructure ------------------------------------------------------------------------
@@ -281,8 +284,9 @@ async def step_through(
         steps.append(step)
         p99 = step["latency"]["p99_ms"]
         over = over + 1 if p99 > KNEE_P99_MS or step["lost"] else 0
-        if over >= 2 or p99 > 20 * KNEE_P99_MS or step["lost"]:
-            break  # well past the knee: higher steps would only measure a backlog
+        past_knee = over >= 2 or p99 > 20 * KNEE_P99_MS or step["lost"]
+        if past_knee and rate >= options.target_rate:
+            break  # higher steps would only measure a growing backlog
     return steps
 
 
@@ -316,7 +320,7 @@ async def throughput(options: Options) -> dict[str, Any]:
 
 
 # --- 3: memory per idle waiting visitor ----------------------------------------------------
-async def settle(procs: list[Proc], quiet: float = 0.02, longest: float = 60.0) -> float:
+async def settle(procs: list[Proc], longest: float, quiet: float = 0.02) -> float:
     """Wait until ``procs`` use under ``quiet`` of a core over half a second; seconds waited."""
     started = time.monotonic()
     while time.monotonic() - started < longest:
@@ -349,13 +353,13 @@ async def idle_memory(options: Options, deflate: bool = True) -> dict[str, Any]:
             try:
                 await connect_all(warm)
                 await wait_all([v.joined for v in warm], 60, "warm-up visitors back")
-                await settle([a])
+                await settle([a], options.settle_max)
                 rss0, redis0 = a.rss_kib(), redis_used_memory(redis)
                 started = time.monotonic()
                 await connect_all(visitors)
                 await wait_all([v.joined for v in visitors], 600, "visitors back")
                 attach_s = time.monotonic() - started
-                settled_s = await settle([a])
+                settled_s = await settle([a], options.settle_max)
                 rss1, redis1 = a.rss_kib(), redis_used_memory(redis)
             finally:
                 stop_all(made)
@@ -414,7 +418,7 @@ async def surge(options: Options) -> dict[str, Any]:
                 ]
                 await connect_all(takers)
                 await wait_all([t.opened for t in takers], 60, "counsellors' consoles")
-                await settle([a, b])
+                await settle([a, b], options.settle_max)
                 for visitor in visitors:
                     visitor.record_positions = True
                 cpu = meter(redis, [a, b])
@@ -535,7 +539,7 @@ async def storm(options: Options) -> dict[str, Any]:
                 await connect_all(waiters)
                 await wait_all([v.joined for v in waiters], 600, "waiting visitors back")
                 parties = [side for pair in registry.paired for side in pair]
-                await settle([a, b])
+                await settle([a, b], options.settle_max)
                 cpu = meter(redis, [a, b])
                 cpu.start()
                 await offer(parties, options.storm_rate, options.storm_before, "before")
