@@ -27,7 +27,7 @@ from server.core.queues import PoleQueue
 from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
 
-from .base import Backend
+from .base import Backend, CiteDecoder
 from .fanout import Hub, Subscriber
 from .state_file import State, StateFile
 
@@ -50,6 +50,7 @@ class MemoryBackend(Backend):
         self._leases: dict[str, LeaseTable] = {}
         self._ticket = 0
         self._hub = Hub()
+        self._decode_cite = CiteDecoder()
 
     # --- the store ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes | None:
@@ -144,7 +145,8 @@ class MemoryBackend(Backend):
 
     # --- durable configuration ---------------------------------------------------------
     async def get_cite(self) -> Cite | None:
-        return self._load("cite", Cite)
+        raw = self._get("cite")
+        return None if raw is None else self._decode_cite(raw)
 
     async def put_cite(self, cite: Cite) -> None:
         self._set("cite", _encode(cite), None)

@@ -37,7 +37,7 @@ from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
 
-from .base import Backend
+from .base import Backend, CiteDecoder
 from .fanout import Hub, Subscriber
 
 log = logging.getLogger("parole.redis")
@@ -241,6 +241,7 @@ class RedisBackend(Backend):
             }.items()
         }
         self._hub = Hub(on_first=self._subscribe, on_last=self._unsubscribe)
+        self._decode_cite = CiteDecoder()
         self._pubsub: Any = None
         self._listener: asyncio.Task[None] | None = None
         self._confirmations: dict[str, asyncio.Future[None]] = {}
@@ -371,7 +372,8 @@ class RedisBackend(Backend):
     # --- durable configuration ---------------------------------------------------------
     @_available
     async def get_cite(self) -> Cite | None:
-        return await self._load("cite", Cite)
+        raw = await self.redis.get(PREFIX + "cite")
+        return None if raw is None else self._decode_cite(raw)
 
     @_available
     async def put_cite(self, cite: Cite) -> None:

@@ -19,6 +19,7 @@ from .account import AccountPages
 from .auth import SESSION_COOKIE, Auth, hash_password
 from .chat import Chat
 from .console_socket import ConsoleConnection
+from .hours import Hours
 from .i18n import Catalogs
 from .keeper import Keeper
 from .manage import manage_routes
@@ -36,15 +37,16 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     backend = backend or open_backend(settings.backend, settings.state_file)
     chat = Chat(backend, settings)
     keeper = Keeper(chat)
+    hours = Hours(chat)
     auth = Auth(backend, settings, chat.save_staff)
     catalogs = Catalogs()
-    pages = Pages(chat, auth, catalogs)
+    pages = Pages(chat, auth, catalogs, hours)
 
     async def visitor_socket(websocket: WebSocket) -> None:
         if not origin_allowed(websocket.scope, settings):
             await websocket.close(Close.POLICY)  # before accept: the handshake gets a 403
             return
-        await VisitorConnection(websocket, chat, catalogs, keeper).run()
+        await VisitorConnection(websocket, chat, catalogs, keeper, hours=hours).run()
 
     async def console_socket(websocket: WebSocket) -> None:
         found = await auth.session(websocket.cookies.get(SESSION_COOKIE))
@@ -70,9 +72,11 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
                 DEMO_PASSWORD,
             )
         await keeper.start()
+        await hours.start()
         try:
             yield
         finally:
+            await hours.stop()
             await keeper.stop()
             await backend.close()
 
@@ -96,5 +100,6 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
     app.state.chat = chat
+    app.state.hours = hours
     app.state.backend = backend
     return app

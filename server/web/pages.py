@@ -15,18 +15,21 @@ from starlette.responses import (
     Response,
 )
 
+from protocol.messages import encoder
 from server.core.staff import Role
 
 from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Auth, SignIn, same_token
 from .chat import Chat
+from .hours import Hours, site_status
 from .i18n import Catalogs
 from .paths import CONSOLE, WIDGET
 from .security import chat_csp, own_origin
 
 
 class Pages:
-    def __init__(self, chat: Chat, auth: Auth, catalogs: Catalogs) -> None:
+    def __init__(self, chat: Chat, auth: Auth, catalogs: Catalogs, hours: Hours) -> None:
         self.chat = chat
+        self.hours = hours
         self.auth = auth
         self.catalogs = catalogs
         self.settings = chat.settings
@@ -84,11 +87,16 @@ class Pages:
         return response
 
     async def cite(self, request: Request) -> Response:
+        """The ``status`` of a site (``?site=``, else the main one), as the widget's
+        socket sends it: what the widget shows before its socket is open."""
+        site = request.query_params.get("site") or None
         cite = await self.chat.backend.get_cite()
-        if cite is None:
-            return JSONResponse({"name": "", "open": False, "poles": []})
-        poles = [{"id": p.id, "name": p.name, "description": p.description} for p in cite.poles]
-        return JSONResponse({"name": cite.name, "open": True, "poles": poles})
+        status = site_status(cite, site, self.hours.now())
+        return Response(
+            encoder.encode(status),
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
+        )
 
     # --- staff -------------------------------------------------------------------------
     async def console(self, request: Request) -> Response:
