@@ -54,8 +54,15 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             await websocket.close(Close.POLICY)
             return
         session, account = found
+        cookie = websocket.cookies.get(SESSION_COOKIE)
         await ConsoleConnection(
-            websocket, chat, catalogs, keeper, account=account, session=session
+            websocket,
+            chat,
+            catalogs,
+            keeper,
+            account=account,
+            session=session,
+            touch=lambda: auth.session(cookie),
         ).run()
 
     @contextlib.asynccontextmanager

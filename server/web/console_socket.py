@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -29,7 +30,7 @@ from protocol.messages import (
     counsellor_decoder,
 )
 from protocol.messages import Conversation as ConversationMessage
-from server.core.errors import NotFound
+from server.core.errors import NotFound, ParoleError
 from server.core.staff import Desk, StaffAccount
 
 from .auth import StaffSession
@@ -55,11 +56,18 @@ class ConsoleConnection(Connection):
     role = "counsellor"
 
     def __init__(
-        self, *args: Any, account: StaffAccount, session: StaffSession, **kwargs: Any
+        self,
+        *args: Any,
+        account: StaffAccount,
+        session: StaffSession,
+        touch: Callable[[], Awaitable[object | None]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
         self.session = session
+        self.touch = touch  # renews the session's idle timer; None once it is not valid
+        self._keep: asyncio.Task[None] | None = None
         self._desk_open = False
         self._held: set[str] = set()
         self._poles: set[str] = set()
@@ -97,6 +105,7 @@ class ConsoleConnection(Connection):
         left = self.session.created + self.chat.settings.staff_max_age - time.time()
         loop = asyncio.get_running_loop()
         self._expiry = loop.call_later(max(left, 0.0), self.shut, Close.POLICY)
+        self._keep = asyncio.create_task(self._keep_session())
         await self.inbox.add(staff_channel(self.account.login))
         await self.inbox.add(CONFIG_CHANNEL)
         # Read again once listening: a change made since the handshake is not missed.
@@ -117,8 +126,8 @@ class ConsoleConnection(Connection):
     async def _send_state(self, desk: Desk, last_seq: dict[str, int]) -> None:
         """The ``console`` frame: poles, queues and conversations, all from state."""
         backend = self.chat.backend
-        cite = await self.chat.cite()
-        poles = [p for p in cite.published if self.account.can_staff(p.id)]
+        cite = await backend.get_cite()  # None before a manager sets the Cité up
+        poles = [p for p in (cite.published if cite else ()) if self.account.can_staff(p.id)]
         infos = []
         # The desk's conversations, and those the client knew that ended while it was away
         # (still readable for the end grace): it is owed their last events.
@@ -173,7 +182,8 @@ class ConsoleConnection(Connection):
         await self.catch_up_all()
         if not await self._reload_account():  # disabled during the outage
             return
-        poles = [p.id for p in (await self.chat.cite()).published if self.account.can_staff(p.id)]
+        cite = await backend.get_cite()
+        poles = [p.id for p in (cite.published if cite else ()) if self.account.can_staff(p.id)]
         self.send(Queues(counts=await backend.queue_lengths(poles)))
 
     async def on_signal(self, signal: Any) -> None:
@@ -195,7 +205,22 @@ class ConsoleConnection(Connection):
             desk = await self.chat.backend.update_desk(self.account.login, Desk.snapshot)
             await self._send_state(desk, dict(self.seen))
 
+    async def _keep_session(self) -> None:
+        """An open console is a counsellor at work: its session must not run out of
+        idle time meanwhile, or the next reconnect would ask them to sign in again."""
+        while True:
+            await asyncio.sleep(self.chat.settings.staff_idle / 3)
+            try:
+                valid = await self.touch()
+            except ParoleError:  # shared state unreachable: try again next time
+                continue
+            if valid is None:
+                self.shut(Close.POLICY)
+                return
+
     async def on_close(self) -> None:
+        if self._keep is not None:
+            self._keep.cancel()
         if self._expiry is not None:
             self._expiry.cancel()
         if self._desk_open:

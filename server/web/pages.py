@@ -130,7 +130,11 @@ class Pages:
             return self._login_form(request, error="login.failed", status=401)
         await self.auth.close_session(request.cookies.get(SESSION_COOKIE))
         session_id, _ = await self.auth.open_session(account)
-        response = RedirectResponse("/console", status_code=303)
+        # A manager with no pole to staff, or no Cité yet, has nothing to do in the console.
+        manages = account.role is Role.MANAGER and (
+            not account.poles or await self.chat.backend.get_cite() is None
+        )
+        response = RedirectResponse("/manage" if manages else "/console", status_code=303)
         self.set_session_cookie(response, session_id)
         response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
         return response

@@ -7,6 +7,7 @@ running server holds locked. With Redis, create-user writes there while servers 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.clients import csrf
+from tests.clients import counsellor, csrf, login
 from tests.redis_server import RedisServer, start_redis
 from tests.servers import ROOT, RunningServer, start_server
 
@@ -200,5 +201,86 @@ def test_with_redis_create_user_works_while_servers_run(
         assert reset.returncode == 0, reset.stderr
         assert sign_in(server, "paul") == 401
         assert sign_in(server, "paul", "another long password") == 303
+    finally:
+        server.stop()
+
+
+async def test_a_fresh_install_goes_from_its_first_manager_to_a_published_cite(
+    tmp_path: Path,
+) -> None:
+    state = str(tmp_path / "state.json")
+    made = create_user(
+        tmp_path, "--role", "manager", "--login", "boss", "--alias", "Chef", "--state-file", state
+    )
+    assert made.returncode == 0, made.stderr
+    server = start_server(tmp_path, "--state-file", state, demo=False)
+    try:
+        with httpx.Client(base_url=server.url) as http:
+            form = http.get("/console/login")
+            data = {"login": "boss", "password": PASSWORD, "csrf": csrf(form.text)}
+            signed_in = http.post("/console/login", data=data)
+            # No Cité yet: the manager is sent where it is created, not to a console.
+            assert signed_in.headers["location"] == "/manage"
+            cookie = f"parole_staff={http.cookies['parole_staff']}"
+            # The console still opens (nothing to staff yet), with no error.
+            desk, state_frame = await counsellor(server, cookie)
+            assert state_frame["poles"] == [] and state_frame["queues"] == {}
+            await desk.close()
+            assert httpx.get(f"{server.url}/api/cite").json()["poles"] == []
+
+            setup = http.get("/manage")
+            answer = http.post(
+                "/manage/setup",
+                data={
+                    "csrf": csrf(setup.text),
+                    "name": "Cité des métiers de Lyon",
+                    "pole_1": "Trouver un emploi",
+                    "pole_2": "Choisir son orientation",
+                    "pole_3": "Créer son activité",
+                    "site_name": "Lyon Part-Dieu",
+                    "timezone": "Europe/Lyon",
+                    "country": "FR",
+                },
+            )
+            assert answer.status_code == 400  # no such zone: said, nothing created
+            assert "Europe/Lyon" in answer.text
+            assert httpx.get(f"{server.url}/api/cite").json()["cite"] == ""
+            answer = http.post(
+                "/manage/setup",
+                data={
+                    "csrf": csrf(setup.text),
+                    "name": "Cité des métiers de Lyon",
+                    "pole_1": "Trouver un emploi",
+                    "pole_2": "Choisir son orientation",
+                    "pole_3": "Créer son activité",
+                    "site_name": "Lyon Part-Dieu",
+                    "timezone": "Europe/Paris",
+                    "country": "FR",
+                },
+            )
+            assert answer.status_code == 303, answer.text
+        status = httpx.get(f"{server.url}/api/cite", params={"site": "lyon-part-dieu"}).json()
+        assert status["cite"] == "Cité des métiers de Lyon" and status["site"] == "lyon-part-dieu"
+        # Hours are the default Monday-Friday 9-17 until the manager sets them: open or
+        # not, the widget knows when it opens next or until when it is open.
+        assert status["accepting"] == ("closes_at" in status and "next_opening" not in status)
+    finally:
+        server.stop()
+
+
+async def test_an_open_console_keeps_its_session_alive_past_the_idle_timeout(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path, env={"PAROLE_STAFF_IDLE": "1.5"})
+    try:
+        cookie = login(server)
+        desk, _ = await counsellor(server, cookie)
+        await asyncio.sleep(4)  # more than twice the idle time, the console open
+        with httpx.Client(base_url=server.url, headers={"Cookie": cookie}) as http:
+            assert http.get("/console").status_code == 200  # still signed in
+        await desk.close()
+        await asyncio.sleep(2.5)  # closed: now the idle time runs out
+        with httpx.Client(base_url=server.url, headers={"Cookie": cookie}) as http:
+            assert http.get("/console").status_code == 303
     finally:
         server.stop()
