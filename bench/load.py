@@ -19,9 +19,9 @@ T = TypeVar("T")
 PER_SIDE_RATE = 4.0
 
 
-def conversations_for(rate: float) -> int:
-    """Conversations needed to offer ``rate`` messages/s, both sides at ``PER_SIDE_RATE``."""
-    return max(1, math.ceil(rate / (2 * PER_SIDE_RATE)))
+def conversations_for(rate: float, per_side: float = PER_SIDE_RATE) -> int:
+    """Conversations needed to offer ``rate`` messages/s, each side sending ``per_side``/s."""
+    return max(1, math.ceil(rate / (2 * per_side)))
 
 
 async def offer(parties: Sequence[Party], rate: float, seconds: float, tag: str) -> None:

@@ -30,7 +30,7 @@ from .wsclient import HandshakeFailed, Socket, connect
 decode = msgspec.json.Decoder().decode
 encode = msgspec.json.Encoder().encode
 REPLACED = 4009
-RETRY_AFTER = 0.5  # seconds before a refused message is re-sent, as the widget does
+RETRY_AFTER = 2.0  # seconds before a refused message is re-sent (client.js retryLimited)
 RETRIED = {"rate_limited", "unavailable"}
 # About the length of a short chat line, so frames have a realistic size.
 FILLER = "Bonjour, je cherche une formation en alternance près de chez moi, merci."
@@ -135,9 +135,11 @@ class Peer(abc.ABC):
         self.ledger.counts[f"closed_{code}"] += 1
         if self.stopped or code == REPLACED:
             return
-        self.dropped_at = time.monotonic()
+        if self.dropped_at is None or self.back_at is not None:
+            self.dropped_at = time.monotonic()  # a new drop, not a failed resume of the last
         self.back_at = None
-        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+        if self._reconnecting is None or self._reconnecting.done():  # one socket at a time
+            self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
         while not self.stopped:

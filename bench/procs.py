@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis
@@ -91,16 +92,25 @@ class Proc:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
-    def stop(self) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(sig)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def tracebacks(self) -> int:
-        return self.log.read_text(errors="replace").count("Traceback")
+    def tracebacks(self, keep: int = 3) -> dict[str, Any]:
+        """How many Python tracebacks this process logged, and the first ``keep`` of them."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        found: list[str] = []
+        for i, line in enumerate(lines):
+            if line.startswith("Traceback"):
+                end = i + 1
+                while end < len(lines) and lines[end].startswith(" "):
+                    end += 1
+                found.append("\n".join(lines[max(i - 1, 0) : end + 1]))
+        return {"count": len(found), "first": found[:keep]}
 
 
 def _spawn(name: str, port: int, command: list[str], folder: Path, env: dict[str, str]) -> Proc:
@@ -126,7 +136,6 @@ def start_redis(folder: Path) -> Proc:
         "bind": "127.0.0.1",
         "save": "",
         "appendonly": "no",
-        "maxclients": "20000",
         "dir": str(folder),
     }
     arguments = [part for name, value in options.items() for part in (f"--{name}", value)]
@@ -166,10 +175,17 @@ def _wait_healthy(proc: Proc, path: str) -> Proc:
     raise RuntimeError(f"{proc.name} did not answer within 30 s")
 
 
-def start_parole(folder: Path, name: str, backend: str, env: dict[str, str]) -> Proc:
-    """``parole serve --demo`` on a free port, as ops would run it (default logging)."""
+def start_parole(
+    folder: Path, name: str, backend: str, env: dict[str, str], profile: Path | None = None
+) -> Proc:
+    """``parole serve --demo`` on a free port, as ops would run it (default logging).
+
+    With ``profile``, under cProfile, whose statistics are written there when it stops.
+    """
     port = free_port()
-    command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--demo"]
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    serve = ["-m", "server.cli", "serve", "--port", str(port), "--demo"]
+    command = [sys.executable, *profiler, *serve]
     proc = _spawn(name, port, [*command, "--backend", backend], folder, env)
     return _wait_healthy(proc, "/healthz")
 

@@ -30,8 +30,10 @@ PREFIX = "relay:"
 
 
 def create_relay(url: str) -> Starlette:
-    # Any: redis-py's async annotations mix sync and async return types.
-    client: Any = aioredis.Redis.from_url(url, max_connections=32)
+    # Any: redis-py's async annotations mix sync and async return types. The same bounded,
+    # blocking pool as Parole's backend (server/backends/redis.py), so bursts wait alike.
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=32, timeout=5)
+    client: Any = aioredis.Redis(connection_pool=pool)
     pubsub: Any = client.pubsub()
     sockets: dict[str, set[WebSocket]] = {}
 

@@ -73,6 +73,10 @@ class Options:
     storm_before: float = 5.0
     storm_after: float = 15.0
     storm_drain: float = 30.0
+    #: Messages/s of each side in the storm: low enough that what piles up during the
+    #: outage passes the rate limit's burst (30) when re-sent, as a person's would.
+    storm_per_side: float = 2.0
+    storm_recovery_max: float = 180.0  # longest wait for every session to be back
     target_rate: float = 2000.0  # the rate of the p99 target; always measured
     settle_max: float = 60.0  # longest wait for servers to go quiet before measuring
     quiet_max: float = 120.0  # longest wait for the machine to go quiet before a scenario
@@ -315,7 +319,7 @@ async def throughput(options: Options) -> dict[str, Any]:
                 stop_all(talk.peers)
             result["setup"] = talk.info
             result["server_open_files_limit"] = open_files_limit(a.pid)
-            result["tracebacks"] = a.tracebacks() + b.tracebacks()
+            result["tracebacks"] = {"a": a.tracebacks(), "b": b.tracebacks()}
     return result
 
 
@@ -363,6 +367,7 @@ async def idle_memory(options: Options, deflate: bool = True) -> dict[str, Any]:
                 rss1, redis1 = a.rss_kib(), redis_used_memory(redis)
             finally:
                 stop_all(made)
+            tracebacks = a.tracebacks()
     n = len(visitors)
     return {
         "visitors": n,
@@ -373,6 +378,7 @@ async def idle_memory(options: Options, deflate: bool = True) -> dict[str, Any]:
         "redis_bytes_per_visitor": round((redis1 - redis0) / n),
         "attach_s": round(attach_s, 1),
         "settle_s": settled_s,
+        "tracebacks": tracebacks,
         "events": {k: v for k, v in sorted(ledger.counts.items()) if v},
     }
 
@@ -429,12 +435,14 @@ async def surge(options: Options) -> dict[str, Any]:
                 await asyncio.sleep(options.position_interval + 1)  # the last updates
             finally:
                 stop_all(visitors + takers)
+            tracebacks = {"a": a.tracebacks(), "b": b.tracebacks()}
     return surge_figures(visitors, takers, options.position_interval, ended) | {
         "visitors": len(visitors),
         "counsellors": len(takers),
         "surge_s": options.surge_seconds,
         "attach_s": round(attach_s, 1),
         "cpu_percent": used,
+        "tracebacks": tracebacks,
         "events": {k: v for k, v in sorted(ledger.counts.items()) if v},
     }
 
@@ -505,7 +513,7 @@ async def storm(options: Options) -> dict[str, Any]:
     after the widget's reconnect delay.
     """
     ledger = Ledger()
-    conversations = conversations_for(options.storm_rate)
+    conversations = conversations_for(options.storm_rate, options.storm_per_side)
     talking_pole, waiting_poles = POLES[0], POLES[1:]
     with cluster(options.folder, "parole", 0) as (redis, _):
         logins = await create_accounts(redis_url(redis), conversations)
@@ -548,6 +556,10 @@ async def storm(options: Options) -> dict[str, Any]:
                 await offer(parties, options.storm_rate, options.storm_after, "after")
                 used = cpu.stop()
                 on_b = [*talkers, *waiters, *(c for c in consoles if c.servers[0] is b)]
+                # Lost means never delivered: first let every session come back.
+                deadline = time.monotonic() + options.storm_recovery_max
+                while any(s.back_at is None for s in on_b) and time.monotonic() < deadline:
+                    await asyncio.sleep(0.1)
                 missing = await drain(parties, ["before", "after"], options.storm_drain)
             finally:
                 stop_all(talkers + waiters + consoles)
@@ -572,6 +584,6 @@ async def storm(options: Options) -> dict[str, Any]:
         "latency_before": summary_ms(ledger.latency["before"]),
         "latency_after": summary_ms(ledger.latency["after"]),
         "cpu_percent": used,
-        "tracebacks_a": tracebacks,
+        "tracebacks": tracebacks,
         "events": {k: v for k, v in sorted(ledger.counts.items()) if v},
     }

@@ -84,7 +84,8 @@ class Socket(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.opened.done():
             self.opened.set_exception(ConnectionError("closed during the handshake"))
-        if self.closed:
+            self.closed = True  # the caller of connect() hears of it, not the handler
+        if self.closed or self.opened.exception() is not None:
             return
         self.closed = True
         received = self.protocol.close_rcvd
