@@ -396,3 +396,28 @@ def test_during_a_service_outage_both_sides_keep_typing_and_messages_go_out_afte
     other.close()
     visitor.close()
     counsellor.close()
+
+
+def test_a_question_typed_before_joining_survives_a_reload(
+    server: RunningServer, browser: Browser
+) -> None:
+    context = visitor_context(browser)
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(f"{server.url}/demo")
+    chat = open_widget(page)
+    chat.get_by_role("button", name="Trouver une formation").click()
+    chat.get_by_label("Votre question").fill("Une formation en alternance ?")
+    page.reload()
+    chat = open_widget(page)
+    expect(chat.get_by_label("Votre question")).to_have_value("Une formation en alternance ?")
+    expect(chat.locator("#chosen-pole")).to_have_text("Trouver une formation")
+    chat.get_by_role("button", name="Rejoindre la file d'attente").click()
+    expect(chat.locator("#waiting-question-text")).to_have_text("Une formation en alternance ?")
+    # Joined: the draft is gone; after the conversation, a new one starts blank.
+    chat.get_by_role("button", name="Quitter la file").click()
+    chat.get_by_role("button", name="Commencer une nouvelle discussion").click()
+    chat.get_by_role("button", name="Trouver une formation").click()
+    expect(chat.get_by_label("Votre question")).to_have_value("")
+    watch.check()
+    context.close()

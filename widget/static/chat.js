@@ -9,6 +9,7 @@ import { PendingLines, messageItem, systemItem } from "./thread.js";
 
 const TOKEN_KEY = "parole:token";
 const READ_KEY = "parole:read";
+const DRAFT_KEY = "parole:draft"; // the pole chosen and question typed, until joined
 const TYPING_STALE = 8000; // hide the counsellor's indicator if not refreshed
 
 const body = document.body;
@@ -68,6 +69,7 @@ const state = {
   status: null, // the site's last `status`: open, accepting, poles, next opening
   statusLive: false, // it came from the socket (newer than any fetch)
   position: null, // the last `position` frame
+  draft: null, // {pole, question} typed before a reload, put back once the poles are known
   chosen: null, // pole id picked before joining
   question: "",
   joinFrame: null, // a join to send once connected
@@ -228,6 +230,21 @@ function drawStatus(status) {
   }
   refreshTalkHead();
   drawClosing();
+  restoreDraft();
+}
+
+/** After a reload before joining: the same pole and question, if still offered. */
+function restoreDraft() {
+  const draft = state.draft;
+  if (!draft || state.session || state.view !== "poles") return;
+  state.draft = null;
+  if (!state.status.accepting || !state.status.poles.some((p) => p.id === draft.pole)) return;
+  choosePole(draft.pole);
+  $("question").value = draft.question;
+}
+
+function saveDraft() {
+  if (state.chosen) storage("set", DRAFT_KEY, JSON.stringify({ pole: state.chosen, question: $("question").value }));
 }
 
 function drawHours(status) {
@@ -295,7 +312,10 @@ function choosePole(id) {
   $("chosen-pole").textContent = poleName(id);
   alertText("");
   show("question");
+  saveDraft();
 }
+
+$("question").addEventListener("input", saveDraft);
 
 $("poles-retry").addEventListener("click", loadCite);
 $("change-pole").addEventListener("click", () => show("poles"));
@@ -525,6 +545,7 @@ function showEnded() {
 function reset() {
   storage("del", TOKEN_KEY);
   storage("del", READ_KEY);
+  storage("del", DRAFT_KEY);
   clearPending(store);
   state.restored = [];
   Object.assign(state, {
@@ -573,6 +594,7 @@ $("restart").addEventListener("click", () => {
 function onSession(frame) {
   if (frame.token) {
     storage("set", TOKEN_KEY, frame.token);
+    storage("del", DRAFT_KEY); // joined: the question travels with the session now
     toHost({ type: "parole:active", active: true });
   }
   state.session = frame;
@@ -703,6 +725,12 @@ if (storage("get", TOKEN_KEY)) {
   for (const entry of state.restored) pendingLine(entry.client_id, entry.text);
 } else {
   clearPending(store);
+  try {
+    const draft = JSON.parse(storage("get", DRAFT_KEY) || "null");
+    if (draft && typeof draft.pole === "string" && typeof draft.question === "string") state.draft = draft;
+  } catch {
+    storage("del", DRAFT_KEY); // unreadable: forget it
+  }
   show("poles");
 }
 loadCite();
