@@ -229,34 +229,25 @@ async def test_a_fresh_install_goes_from_its_first_manager_to_a_published_cite(
             assert httpx.get(f"{server.url}/api/cite").json()["poles"] == []
 
             setup = http.get("/manage")
+            form_data = {
+                "csrf": csrf(setup.text),
+                "name": "Cité des métiers de Lyon",
+                "pole_1": "Trouver un emploi",
+                "pole_2": "Choisir son orientation",
+                "pole_3": "Créer son activité",
+                "site_name": "Lyon Part-Dieu",
+                "country": "FR",
+            }
             answer = http.post(
                 "/manage/setup",
-                data={
-                    "csrf": csrf(setup.text),
-                    "name": "Cité des métiers de Lyon",
-                    "pole_1": "Trouver un emploi",
-                    "pole_2": "Choisir son orientation",
-                    "pole_3": "Créer son activité",
-                    "site_name": "Lyon Part-Dieu",
-                    "timezone": "Europe/Lyon",
-                    "country": "FR",
-                },
+                data={**form_data, "timezone": "Europe/Lyon"},
             )
             assert answer.status_code == 400  # no such zone: said, nothing created
             assert "Europe/Lyon" in answer.text
             assert httpx.get(f"{server.url}/api/cite").json()["cite"] == ""
             answer = http.post(
                 "/manage/setup",
-                data={
-                    "csrf": csrf(setup.text),
-                    "name": "Cité des métiers de Lyon",
-                    "pole_1": "Trouver un emploi",
-                    "pole_2": "Choisir son orientation",
-                    "pole_3": "Créer son activité",
-                    "site_name": "Lyon Part-Dieu",
-                    "timezone": "Europe/Paris",
-                    "country": "FR",
-                },
+                data={**form_data, "timezone": "Europe/Paris"},
             )
             assert answer.status_code == 303, answer.text
         status = httpx.get(f"{server.url}/api/cite", params={"site": "lyon-part-dieu"}).json()
