@@ -424,8 +424,10 @@ class RelayParty(Party):
 
     path = "/ws"
 
-    def __init__(self, servers: Sequence[Server], ledger: Ledger, conversation: str) -> None:
-        super().__init__(servers, ledger)
+    def __init__(
+        self, servers: Sequence[Server], ledger: Ledger, conversation: str, deflate: bool = True
+    ) -> None:
+        super().__init__(servers, ledger, deflate)
         self.conversation = conversation
 
     def target(self) -> str:

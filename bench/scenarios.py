@@ -52,13 +52,16 @@ from .staff import Throttled, create_accounts, enqueue, sign_in
 log = logging.getLogger("bench")
 POLES = [pole.id for pole in DEMO_CITE.poles]
 KNEE_P99_MS = 10.0
+SATURATED_P50_MS = 100.0
 WARM = 100  # visitors connected before a memory baseline is taken
 
 
 @dataclass
 class Options:
     folder: Path
-    rates: list[float] = field(default_factory=lambda: [250, 500, 1000, 1500, 2000, 3000, 4000])
+    rates: list[float] = field(
+        default_factory=lambda: [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000]
+    )
     warmup: float = 2.0
     seconds: float = 8.0
     drain: float = 15.0
@@ -251,6 +254,11 @@ def knee(steps: list[dict[str, Any]]) -> float:
     return max(good, default=0.0)
 
 
+def saturated(step: dict[str, Any]) -> bool:
+    """Past capacity: a backlog builds (half the messages wait over 100 ms) or some are lost."""
+    return bool(step["lost"]) or step["latency"]["p50_ms"] > SATURATED_P50_MS
+
+
 async def step_through(
     talk: ParoleTalk | RelayTalk,
     ledger: Ledger,
@@ -258,9 +266,8 @@ async def step_through(
     options: Options,
     label: str,
 ) -> list[dict[str, Any]]:
-    """Raise the offered rate step by step; stop once well past the knee."""
+    """Raise the offered rate step by step, past the target rate, until saturated."""
     steps: list[dict[str, Any]] = []
-    over = 0
     for rate in options.rates:
         parties = await talk.ensure(conversations_for(rate))
         gc.collect()
@@ -286,10 +293,7 @@ async def step_through(
             step["cpu_percent"],
         )
         steps.append(step)
-        p99 = step["latency"]["p99_ms"]
-        over = over + 1 if p99 > KNEE_P99_MS or step["lost"] else 0
-        past_knee = over >= 2 or p99 > 20 * KNEE_P99_MS or step["lost"]
-        if past_knee and rate >= options.target_rate:
+        if saturated(step) and rate >= options.target_rate:
             break  # higher steps would only measure a growing backlog
     return steps
 
@@ -340,6 +344,8 @@ async def idle_memory(options: Options, deflate: bool = True) -> dict[str, Any]:
 
     The visitors were enqueued beforehand (see ``staff.enqueue``); each socket
     attaches by resuming, which leaves the server in the same state as a join.
+    The same number of idle sockets on the bare relay gives the floor that the
+    stack (uvicorn, websockets, Starlette, a pub/sub subscription) costs alone.
     """
     ledger = Ledger()
     folder = options.folder / ("deflate" if deflate else "plain")
@@ -358,16 +364,17 @@ async def idle_memory(options: Options, deflate: bool = True) -> dict[str, Any]:
                 await connect_all(warm)
                 await wait_all([v.joined for v in warm], 60, "warm-up visitors back")
                 await settle([a], options.settle_max)
-                rss0, redis0 = a.rss_kib(), redis_used_memory(redis)
+                rss0, redis0, cpu0 = a.rss_kib(), redis_used_memory(redis), a.cpu()
                 started = time.monotonic()
                 await connect_all(visitors)
                 await wait_all([v.joined for v in visitors], 600, "visitors back")
                 attach_s = time.monotonic() - started
                 settled_s = await settle([a], options.settle_max)
-                rss1, redis1 = a.rss_kib(), redis_used_memory(redis)
+                rss1, redis1, cpu1 = a.rss_kib(), redis_used_memory(redis), a.cpu()
             finally:
                 stop_all(made)
             tracebacks = a.tracebacks()
+        relay = await idle_relay(folder, redis, len(visitors), deflate, options.settle_max)
     n = len(visitors)
     return {
         "visitors": n,
@@ -377,9 +384,35 @@ async def idle_memory(options: Options, deflate: bool = True) -> dict[str, Any]:
         "kib_per_visitor": round((rss1 - rss0) / n, 2),
         "redis_bytes_per_visitor": round((redis1 - redis0) / n),
         "attach_s": round(attach_s, 1),
+        "attach_cpu_ms_per_visitor": round(1000 * (cpu1 - cpu0) / n, 2),
         "settle_s": settled_s,
+        "relay": relay,
         "tracebacks": tracebacks,
         "events": {k: v for k, v in sorted(ledger.counts.items()) if v},
+    }
+
+
+async def idle_relay(
+    folder: Path, redis: Proc, count: int, deflate: bool, settle_max: float
+) -> dict[str, Any]:
+    """RSS and CPU per idle socket of the bare relay (one conversation each)."""
+    ledger = Ledger()
+    proc = start_relay(folder, "relay", redis_url(redis))
+    sockets = [RelayVisitor([proc], ledger, f"idle{i}", deflate) for i in range(count + WARM)]
+    try:
+        await connect_all(sockets[:WARM])
+        await settle([proc], settle_max)
+        rss0, cpu0 = proc.rss_kib(), proc.cpu()
+        await connect_all(sockets[WARM:])
+        await settle([proc], settle_max)
+        rss1, cpu1 = proc.rss_kib(), proc.cpu()
+    finally:
+        stop_all(sockets)
+        proc.stop()
+    return {
+        "sockets": count,
+        "kib_per_socket": round((rss1 - rss0) / count, 2),
+        "attach_cpu_ms_per_socket": round(1000 * (cpu1 - cpu0) / count, 2),
     }
 
 
