@@ -325,6 +325,11 @@ def markdown(results: dict[str, Any], chart_name: str) -> str:
             f"CPU % {_fmt(surge['cpu_percent'])}. Server tracebacks logged: "
             f"A {surge['tracebacks']['a']['count']}, B {surge['tracebacks']['b']['count']}.",
             "",
+            f"Floor: the bare relay pushing one message to {surge['relay_fanout_floor']['sockets']}"
+            " sockets (half per process) takes p99 "
+            + ", ".join(f"{_fmt(r['p99_ms'])} ms" for r in surge["relay_fanout_floor"]["rounds"])
+            + " (three rounds), reading by this one generator included.",
+            "",
         ]
     storm = results.get("storm")
     if storm:

@@ -469,7 +469,9 @@ async def surge(options: Options) -> dict[str, Any]:
             finally:
                 stop_all(visitors + takers)
             tracebacks = {"a": a.tracebacks(), "b": b.tracebacks()}
+        floor = await fanout_floor(options.folder, redis, len(visitors))
     return surge_figures(visitors, takers, options.position_interval, ended) | {
+        "relay_fanout_floor": floor,
         "visitors": len(visitors),
         "counsellors": len(takers),
         "surge_s": options.surge_seconds,
@@ -478,6 +480,31 @@ async def surge(options: Options) -> dict[str, Any]:
         "tracebacks": tracebacks,
         "events": {k: v for k, v in sorted(ledger.counts.items()) if v},
     }
+
+
+async def fanout_floor(folder: Path, redis: Proc, count: int) -> dict[str, Any]:
+    """How long the bare relay takes to push one message to ``count`` sockets (half on each
+    of two processes): the least any server on this stack and machine can do for a change
+    that every waiting visitor must hear of at once (this generator's reading included)."""
+    ledger = Ledger()
+    relays = [start_relay(folder, name, redis_url(redis)) for name in ("fa", "fb")]
+    sockets = [RelayVisitor([relays[i % 2]], ledger, "pole") for i in range(count)]
+    sender = RelayCounsellor([relays[0]], ledger, "pole")
+    try:
+        await connect_all([*sockets, sender])
+        await settle(relays, 30)
+        rounds = []
+        for k in range(3):
+            cpu0 = sum(r.cpu() for r in relays)
+            sender.say(f"f{k}", time.monotonic_ns())
+            await asyncio.sleep(2)
+            cpu = sum(r.cpu() for r in relays) - cpu0
+            rounds.append(summary_ms(ledger.latency[f"f{k}"]) | {"server_cpu_s": round(cpu, 2)})
+    finally:
+        stop_all([*sockets, sender])
+        for relay in relays:
+            relay.stop()
+    return {"sockets": count, "rounds": rounds}
 
 
 def surge_figures(
