@@ -113,6 +113,9 @@ def serve_command(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         ws_max_size=MAX_FRAME_BYTES,
+        # Frames are short JSON: compressing them saves little and costs about 48 KiB
+        # of zlib state per socket, more than everything else a waiting visitor needs.
+        ws_per_message_deflate=False,
         log_config=configure(args.log_level),
         access_log=False,
         server_header=False,

@@ -144,6 +144,13 @@ class Backend(abc.ABC):
         """1-based position in the queue, or None if not waiting."""
 
     @abc.abstractmethod
+    async def positions(
+        self, pole: str, sessions: list[VisitorSession]
+    ) -> tuple[int, list[int | None]]:
+        """The length of ``pole``'s queue and the position of each of ``sessions`` in
+        it (None: not waiting there), read at one instant: one call for many visitors."""
+
+    @abc.abstractmethod
     async def queue_lengths(self, poles: list[str]) -> dict[str, int]: ...
 
     @abc.abstractmethod

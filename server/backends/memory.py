@@ -226,6 +226,15 @@ class MemoryBackend(Backend):
         queue = self._queues.get(session.pole)
         return None if queue is None else queue.position(session.ticket, session.id)
 
+    async def positions(
+        self, pole: str, sessions: list[VisitorSession]
+    ) -> tuple[int, list[int | None]]:
+        self._reap()
+        queue = self._queues.get(pole, PoleQueue())
+        return len(queue), [
+            queue.position(s.ticket, s.id) if s.pole == pole else None for s in sessions
+        ]
+
     async def queue_lengths(self, poles: list[str]) -> dict[str, int]:
         self._reap()
         return {pole: len(self._queues.get(pole, ())) for pole in poles}

@@ -99,6 +99,20 @@ return nil
 """
 )
 
+POSITIONS = (
+    _REAP
+    + """
+-- KEYS: queue, queue-exp; ARGV: ids; returns {length, position or 0 for each id}
+reap(KEYS[1], KEYS[2])
+local found = {redis.call('ZCARD', KEYS[1])}
+for i = 1, #ARGV do
+  local rank = redis.call('ZRANK', KEYS[1], ARGV[i])
+  found[#found + 1] = rank and rank + 1 or 0
+end
+return found
+"""
+)
+
 LENGTHS = (
     _REAP
     + """
@@ -229,6 +243,7 @@ class RedisBackend(Backend):
             for name, source in {
                 "add_visitor": ADD_VISITOR,
                 "position": POSITION,
+                "positions": POSITIONS,
                 "sweep": SWEEP,
                 "lengths": LENGTHS,
                 "pop": POP,
@@ -474,6 +489,14 @@ class RedisBackend(Backend):
             keys=self._queue_keys(session.pole), args=[session.id]
         )
         return None if rank is None else int(rank)
+
+    @_available
+    async def positions(
+        self, pole: str, sessions: list[VisitorSession]
+    ) -> tuple[int, list[int | None]]:
+        ids = [s.id if s.pole == pole else "" for s in sessions]
+        found = await self._scripts["positions"](keys=self._queue_keys(pole), args=ids)
+        return int(found[0]), [int(rank) or None for rank in found[1:]]
 
     @_available
     async def queue_lengths(self, poles: list[str]) -> dict[str, int]:

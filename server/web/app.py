@@ -25,6 +25,7 @@ from .keeper import Keeper
 from .manage import manage_routes
 from .pages import Pages
 from .paths import CONSOLE, PROTOCOL, WIDGET
+from .positions import Positions
 from .security import SecurityHeaders, origin_allowed
 from .settings import Settings
 from .visitor_socket import VisitorConnection
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     chat = Chat(backend, settings)
     keeper = Keeper(chat)
     hours = Hours(chat)
+    positions = Positions(chat, hours)
     auth = Auth(backend, settings, chat.save_staff)
     catalogs = Catalogs()
     pages = Pages(chat, auth, catalogs, hours)
@@ -46,7 +48,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         if not origin_allowed(websocket.scope, settings):
             await websocket.close(Close.POLICY)  # before accept: the handshake gets a 403
             return
-        await VisitorConnection(websocket, chat, catalogs, keeper, hours=hours).run()
+        await VisitorConnection(
+            websocket, chat, catalogs, keeper, hours=hours, positions=positions
+        ).run()
 
     async def console_socket(websocket: WebSocket) -> None:
         found = await auth.session(websocket.cookies.get(SESSION_COOKIE))
@@ -80,9 +84,11 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             )
         await keeper.start()
         await hours.start()
+        await positions.start()
         try:
             yield
         finally:
+            await positions.stop()
             await hours.stop()
             await keeper.stop()
             await backend.close()

@@ -37,7 +37,7 @@ from protocol.messages import (
     Welcome,
     encode,
 )
-from server.backends.fanout import Outage, Resync
+from server.backends.fanout import Full, Mailbox, Outage, Resync
 from server.core.errors import ParoleError, ProtocolError, Unavailable
 from server.core.ratelimit import TokenBucket
 
@@ -76,7 +76,7 @@ class Connection(abc.ABC):
         self.inbox = chat.backend.subscriber()
         self.greeted = False
         self.seen: dict[str, int] = {}
-        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(OUTBOX_SIZE)
+        self._outbox: Mailbox[str | None] = Mailbox(OUTBOX_SIZE)
         self._close_code = 1000
         self._events = asyncio.Lock()
         self._bucket = TokenBucket(rate=5.0, burst=30.0)
@@ -200,7 +200,7 @@ class Connection(abc.ABC):
         """Queue a frame for the client; never waits (see the module doc)."""
         try:
             self._outbox.put_nowait(encode(message))
-        except asyncio.QueueFull:
+        except Full:
             self.shut(Close.SLOW)
 
     def shut(self, code: int) -> None:
@@ -210,7 +210,7 @@ class Connection(abc.ABC):
             try:
                 self._outbox.put_nowait(None)
                 return
-            except asyncio.QueueFull:
+            except Full:
                 self._outbox.get_nowait()
 
     def error(self, exc: ParoleError, ref: str | None = None) -> None:

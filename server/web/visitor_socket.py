@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from protocol.messages import (
@@ -11,52 +10,35 @@ from protocol.messages import (
     Hello,
     Join,
     Leave,
-    Position,
     Rename,
     Send,
     Session,
     Status,
     Typing,
     TypingNotice,
-    WaitEstimate,
     visitor_decoder,
 )
 from server.core.errors import IllegalTransition, ParoleError
-from server.core.estimates import wait_range
 from server.core.visitors import VisitorSession, VisitorState
 
-from .chat import (
-    VISITOR,
-    QueueChanged,
-    Replaced,
-    queue_channel,
-    session_message,
-    visitor_channel,
-)
+from .chat import VISITOR, Replaced, session_message, visitor_channel
 from .connection import Connection
 from .hours import Hours
-
-#: Seconds between two refreshes of a waiting visitor's estimate when the queue
-#: does not move (the estimate grows while nobody is taken).
-ESTIMATE_REFRESH = 30.0
+from .positions import Positions
 
 
 class VisitorConnection(Connection):
     decoder = visitor_decoder
     role = "visitor"
 
-    def __init__(self, *args: Any, hours: Hours, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, hours: Hours, positions: Positions, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.hours = hours
+        self.positions = positions
         self.site: str | None = None
         self.session: VisitorSession | None = None
         self.generation = 0
-        self._position_task: asyncio.Task[None] | None = None
-        self._position_dirty = False
         self._lease: str | None = None
-        self._takes: list[float] = []
-        self._last: Position | None = None
-        self._estimate_task: asyncio.Task[None] | None = None
 
     @staticmethod
     def is_hello(frame: Any) -> bool:
@@ -104,11 +86,7 @@ class VisitorConnection(Connection):
         await self.inbox.add(visitor_channel(session.id))
         self.send(session_message(session, token))
         if session.state is VisitorState.WAITING:
-            await self.inbox.add(queue_channel(session.pole))
-            self._takes = await self.chat.backend.recent_takes(session.pole)
-            await self._send_position()
-            if self._estimate_task is None:
-                self._estimate_task = asyncio.create_task(self._refresh_estimates())
+            await self.positions.add(session, self.send)
         if session.conversation is not None:
             await self.follow(session.conversation, last_seq)
 
@@ -118,10 +96,6 @@ class VisitorConnection(Connection):
         elif isinstance(signal, TypingNotice):
             if signal.author != "visitor":
                 self.send(signal)
-        elif isinstance(signal, QueueChanged):
-            if signal.takes is not None:
-                self._takes = signal.takes
-            self._refresh_position()
         elif isinstance(signal, Session):
             await self._session_changed(signal)
         elif isinstance(signal, Replaced) and signal.generation != self.generation:
@@ -132,8 +106,8 @@ class VisitorConnection(Connection):
             return
         self.session.state = VisitorState(signal.state)
         self.session.conversation = signal.conversation
-        if signal.state != "waiting" and self.session is not None:
-            await self.inbox.remove(queue_channel(self.session.pole))
+        if signal.state != "waiting":
+            await self.positions.remove(self.session)
         self.send(signal)
         if signal.conversation is not None:
             await self.follow(signal.conversation, 0)
@@ -143,6 +117,7 @@ class VisitorConnection(Connection):
             return
         session = await self.chat.backend.get_visitor(self.session.id)
         if session is None:  # the shared state lost it (a Redis restart without persistence)
+            await self.positions.remove(self.session)
             self.session = None
             self.error(ParoleError("session lost", code="resume_failed"))
             return
@@ -153,55 +128,14 @@ class VisitorConnection(Connection):
         if changed:
             await self._session_changed(session_message(session))
         await self.catch_up_all()
-        self._refresh_position()
 
     def _on_status(self, status: Status) -> None:
         self.send(status)
 
-    def _refresh_position(self) -> None:
-        """Coalesce position updates: at most one lookup per ``position_interval``."""
-        self._position_dirty = True
-        if self._position_task is None or self._position_task.done():
-            self._position_task = asyncio.create_task(self._position_loop())
-
-    async def _position_loop(self) -> None:
-        while self._position_dirty:
-            self._position_dirty = False
-            await self._send_position()
-            await asyncio.sleep(self.chat.settings.position_interval)
-
-    async def _send_position(self) -> None:
-        if self.session is None or self.session.state is not VisitorState.WAITING:
-            return
-        backend = self.chat.backend
-        position = await backend.position(self.session)
-        waiting = (await backend.queue_lengths([self.session.pole]))[self.session.pole]
-        if position is not None:
-            self._last = Position(pole=self.session.pole, position=position, waiting=waiting)
-            self._send_estimate()
-
-    def _send_estimate(self) -> None:
-        """The last position known, with a fresh estimate and closing time (no lookup)."""
-        if self._last is None or self.session is None:
-            return
-        if self.session.state is not VisitorState.WAITING:
-            return
-        found = wait_range(self._last.position, self._takes, self.chat.clock())
-        self._last.estimate = None if found is None else WaitEstimate(found.low, found.high)
-        self._last.closes_at = self.hours.closes_at(self._last.pole)
-        self.send(self._last)
-
-    async def _refresh_estimates(self) -> None:
-        """Resend the estimate now and then while the queue does not move."""
-        while True:
-            await asyncio.sleep(ESTIMATE_REFRESH)
-            self._send_estimate()
-
     async def on_close(self) -> None:
         self.hours.unwatch(self.site, self._on_status)
-        for task in (self._position_task, self._estimate_task):
-            if task is not None:
-                task.cancel()
+        if self.session is not None:
+            await self.positions.remove(self.session)
         if self._lease is not None:
             # The session waits for the visitor to come back, for the resume grace.
             await self.keeper.let_go(VISITOR, self._lease)

@@ -631,6 +631,27 @@ async def test_positions_and_queue_lengths_follow_pops_and_removals(backend: Bac
     assert await backend.queue_lengths([]) == {}
 
 
+async def test_positions_reads_many_visitors_of_a_pole_in_one_call(backend: Backend) -> None:
+    visitors = [await waiting(backend) for _ in range(4)]
+    elsewhere = await waiting(backend, "formation")
+    assert await backend.positions("emploi", visitors) == (4, [1, 2, 3, 4])
+
+    await backend.pop_waiting("emploi")
+    await backend.dequeue(visitors[2])
+    found = await backend.positions("emploi", [*visitors, elsewhere])
+    assert found == (2, [None, 1, None, 2, None])  # another pole's visitor is not here
+    assert await backend.positions("formation", [elsewhere]) == (1, [1])
+    assert await backend.positions("orientation", []) == (0, [])
+
+
+async def test_positions_leave_expired_visitors_out(backend: Backend) -> None:
+    expired = await waiting(backend)
+    behind = await waiting(backend)
+    await backend.expire_visitor(expired.id, SHORT)
+    await asyncio.sleep(PAST_SHORT)
+    assert await backend.positions("emploi", [expired, behind]) == (1, [None, 1])
+
+
 # --- expiry of visitors -------------------------------------------------------------------------
 
 

@@ -1,0 +1,160 @@
+"""Queue positions for this process's waiting visitors: one lookup per pole (R3).
+
+The process listens once to the queue of each pole where it has waiting visitors.
+When a queue changes it reads the positions of all of them in one backend call —
+at most once per ``position_interval`` for each pole, the first change at once —
+and sends each visitor theirs, with the wait range and the pole's closing time.
+A surge of ten thousand waiting visitors costs one query per change, not ten
+thousand. Every ``REFRESH`` seconds it reads them again anyway: the estimate grows
+while nobody is taken, and a change announced during an outage is caught up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+import msgspec
+
+from protocol.messages import Position, WaitEstimate
+from server.backends.fanout import Subscriber
+from server.core.errors import ParoleError
+from server.core.estimates import wait_range
+from server.core.visitors import VisitorSession
+
+from .chat import Chat, QueueChanged, queue_channel
+from .hours import Hours
+
+log = logging.getLogger("parole.positions")
+
+#: Seconds between two full refreshes of every position and estimate.
+REFRESH = 30.0
+
+Send = Callable[[Position], None]
+_decode = msgspec.json.Decoder(QueueChanged).decode
+
+
+class Positions:
+    def __init__(self, chat: Chat, hours: Hours) -> None:
+        self.chat = chat
+        self.hours = hours
+        self.backend = chat.backend
+        self._waiting: dict[str, dict[str, tuple[VisitorSession, Send]]] = {}
+        self._takes: dict[str, list[float]] = {}
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._inbox: Subscriber | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._inbox = self.backend.subscriber()
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="positions-listen"),
+            asyncio.create_task(self._flush_loop(), name="positions"),
+            asyncio.create_task(self._refresh_loop(), name="positions-refresh"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._inbox is not None:
+            await self._inbox.close()
+
+    # --- for visitor sockets -----------------------------------------------------------
+    async def add(self, session: VisitorSession, send: Send) -> None:
+        """Keep ``session`` (waiting) informed of its position, from now on and at once."""
+        pole = session.pole
+        if pole not in self._waiting:
+            self._waiting[pole] = {}
+            assert self._inbox is not None
+            await self._inbox.add(queue_channel(pole))
+            self._takes[pole] = await self.backend.recent_takes(pole)
+        self._waiting[pole][session.id] = (session, send)
+        waiting, (position,) = await self.backend.positions(pole, [session])
+        if position is not None:
+            send(self._frame(pole, position, waiting))
+
+    async def remove(self, session: VisitorSession) -> None:
+        """No longer waiting (taken, left, closed) or gone from this process."""
+        pole = session.pole
+        local = self._waiting.get(pole)
+        if local is None or local.pop(session.id, None) is None or local:
+            return
+        del self._waiting[pole]
+        self._takes.pop(pole, None)
+        if self._inbox is not None:
+            await self._inbox.remove(queue_channel(pole))
+
+    def refresh(self, pole: str | None = None) -> None:
+        """Read positions again soon: of ``pole``, or of every pole."""
+        self._dirty.update([pole] if pole is not None else self._waiting)
+        self._wake.set()
+
+    # --- the tasks ---------------------------------------------------------------------
+    async def _listen(self) -> None:
+        while True:
+            assert self._inbox is not None
+            item = await self._inbox.get()
+            if item is None:  # overflowed: listen afresh and read every position again
+                old, self._inbox = self._inbox, self.backend.subscriber()
+                await old.close()
+                for pole in self._waiting:
+                    await self._inbox.add(queue_channel(pole))
+                self.refresh()
+                continue
+            channel, payload = item
+            if not channel:  # an outage began or ended: positions may have moved
+                self.refresh()
+                continue
+            try:
+                changed = _decode(payload)
+            except msgspec.DecodeError:
+                continue
+            if changed.takes is not None:
+                self._takes[changed.pole] = changed.takes
+            self.refresh(changed.pole)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            dirty, self._dirty = self._dirty, set()
+            for pole in dirty:
+                try:
+                    await self._flush(pole)
+                except ParoleError as exc:  # shared state unreachable: the refresh retries
+                    log.warning("positions not read: %s", exc.code)
+                except Exception:
+                    log.exception("positions not read")
+            # Coalesce: changes meanwhile wait for the next round, then go out together.
+            await asyncio.sleep(self.chat.settings.position_interval)
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH)
+            self.refresh()
+
+    async def _flush(self, pole: str) -> None:
+        local = self._waiting.get(pole)
+        if not local:
+            return
+        entries = list(local.values())
+        waiting, found = await self.backend.positions(pole, [s for s, _ in entries])
+        for (_, send), position in zip(entries, found, strict=True):
+            if position is not None:
+                send(self._frame(pole, position, waiting))
+
+    def _frame(self, pole: str, position: int, waiting: int) -> Position:
+        found = wait_range(position, self._takes.get(pole, []), self.chat.clock())
+        return Position(
+            pole=pole,
+            position=position,
+            waiting=waiting,
+            estimate=None if found is None else WaitEstimate(found.low, found.high),
+            closes_at=self.hours.closes_at(pole),
+        )
