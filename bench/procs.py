@@ -6,6 +6,7 @@ through pytest, and the bench must also kill -9 and read CPU and RSS.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import shutil
@@ -24,6 +25,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def free_port() -> int:
@@ -113,6 +115,12 @@ class Proc:
         return {"count": len(found), "first": found[:keep]}
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: be sent SIGTERM if the bench dies, even by kill -9."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _spawn(name: str, port: int, command: list[str], folder: Path, env: dict[str, str]) -> Proc:
     log = folder / f"{name}-{port}.log"
     process = subprocess.Popen(
@@ -121,6 +129,7 @@ def _spawn(name: str, port: int, command: list[str], folder: Path, env: dict[str
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env={**os.environ, **env},
+        preexec_fn=_die_with_parent,
     )
     return Proc(name, port, process, log)
 
