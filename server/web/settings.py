@@ -44,8 +44,9 @@ class Settings:
     lease_ttl: float = 30.0
     #: Seconds between two looks for leases that ran out.
     reap_interval: float = 1.0
-    #: Least seconds between two position updates sent to one waiting visitor.
-    position_interval: float = 1.0
+    #: Least seconds between two readings of a pole's positions (so between two
+    #: position updates a waiting visitor gets); the first change is sent at once.
+    position_interval: float = 2.0
     #: Seconds a new websocket has to send ``hello`` before it is closed.
     hello_timeout: float = 10.0
     #: Conversations one counsellor may hold at once.
