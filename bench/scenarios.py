@@ -272,8 +272,8 @@ async def step_through(
     for rate in options.rates:
         parties = await talk.ensure(conversations_for(rate))
         disturbed: list[dict[str, Any]] = []
-        for attempt in "ab":  # a step a neighbour disturbed is measured once more
-            await quiet_machine(longest=options.quiet_max / 4)
+        for attempt in "abc":  # a step a neighbour disturbed is measured again, twice at most
+            await quiet_machine(longest=options.quiet_max / 2)
             step = await run_step(
                 parties,
                 ledger,
@@ -285,7 +285,7 @@ async def step_through(
                 drain_timeout=options.drain,
             )
             quiet = step["cpu_percent"]["others"] <= NOISY_OTHERS
-            if quiet or attempt == "b" or not options.quiet_max:  # the smoke run never waits
+            if quiet or attempt == "c" or not options.quiet_max:  # the smoke run never waits
                 break
             log.info(
                 "%s %d msg/s: others used %s%% of a core, again",
