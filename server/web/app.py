@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 
 from protocol.messages import Close
 from server.backends import Backend, open_backend
+from server.core.errors import ParoleError
 
 from .account import AccountPages
 from .auth import SESSION_COOKIE, Auth, hash_password
@@ -53,8 +54,16 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         ).run()
 
     async def console_socket(websocket: WebSocket) -> None:
-        found = await auth.session(websocket.cookies.get(SESSION_COOKIE))
-        if not origin_allowed(websocket.scope, settings) or found is None:
+        if not origin_allowed(websocket.scope, settings):
+            await websocket.close(Close.POLICY)
+            return
+        try:
+            found = await auth.session(websocket.cookies.get(SESSION_COOKIE))
+        except ParoleError:  # shared state unreachable: come back later
+            await websocket.accept()
+            await websocket.close(Close.AGAIN)
+            return
+        if found is None:
             await websocket.close(Close.POLICY)
             return
         session, account = found

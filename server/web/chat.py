@@ -13,6 +13,7 @@ visitor and a counsellor connected to different processes see the same thing:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import random
@@ -85,6 +86,10 @@ def staff_channel(login: str) -> str:
     return f"staff:{login}"
 
 
+#: Sockets of one process opening their session at the same time (a fraction of
+#: the backend's connection pool).
+ADMISSION = 16
+
 #: Every process listens here for changes of the Cité's configuration.
 CONFIG_CHANNEL = "config"
 
@@ -140,6 +145,8 @@ class Chat:
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.SystemRandom()
+        #: Sockets opening (``hello``) at once in this process; see Connection.
+        self.admission = asyncio.Semaphore(ADMISSION)
 
     # --- shared helpers ----------------------------------------------------------------
     async def cite(self) -> Cite:

@@ -141,6 +141,12 @@ class Connection(abc.ABC):
                     raise ParoleError("hello was already sent", code="not_allowed")
                 if not self._greet(frame):
                     return
+                # Opening a session takes a dozen shared-state calls: a few at a time, so
+                # that a reconnection storm queues here instead of exhausting the
+                # connection pool (whose timeouts would send everyone back to retry).
+                async with self.chat.admission:
+                    await self.handle(frame)
+                return
             await self.handle(frame)
         except Unavailable as exc:
             self.error(exc, ref)

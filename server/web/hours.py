@@ -179,8 +179,11 @@ class Hours:
         """Call ``watcher`` with every new status of the site; returns the current one."""
         key = site_id or ""
         self._watchers.setdefault(key, set()).add(watcher)
-        shown = self.status(key)
-        self._shown.setdefault(key, shown)
+        # Kept current by every look: computing a status costs a fraction of a millisecond,
+        # too much for each of thousands of sockets reconnecting at once.
+        shown = self._shown.get(key)
+        if shown is None:
+            shown = self._shown[key] = self.status(key)
         return shown
 
     def unwatch(self, site_id: str | None, watcher: Watcher) -> None:
