@@ -32,6 +32,7 @@ encode = msgspec.json.Encoder().encode
 REPLACED = 4009
 RETRY_AFTER = 2.0  # seconds before a refused message is re-sent (client.js retryLimited)
 RETRIED = {"rate_limited", "unavailable"}
+HANDSHAKE_TIMEOUT = 30.0
 # About the length of a short chat line, so frames have a realistic size.
 FILLER = "Bonjour, je cherche une formation en alternance près de chez moi, merci."
 
@@ -113,6 +114,9 @@ class Peer(abc.ABC):
                     origin=server.url,  # the widget and console are served by Parole itself
                     headers=self.headers(),
                     deflate=self.deflate,
+                    # Browsers give a handshake long to complete; giving up sooner would
+                    # make a swamped server do the same work twice.
+                    timeout=HANDSHAKE_TIMEOUT,
                 )
             except (OSError, HandshakeFailed, TimeoutError) as exc:
                 last = exc
