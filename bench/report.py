@@ -291,17 +291,18 @@ def markdown(results: dict[str, Any], chart_name: str) -> str:
             "## 3. Memory per idle waiting visitor",
             "",
             f"{idle['visitors']} visitors waiting on one process: RSS {idle['rss_before_kib']} → "
-            f"{idle['rss_after_kib']} KiB, **{idle['kib_per_visitor']} KiB per visitor** with "
-            "permessage-deflate negotiated as browsers do"
+            f"{idle['rss_after_kib']} KiB, **{idle['kib_per_visitor']} KiB per visitor**, the "
+            "clients offering permessage-deflate as browsers do"
             + (
-                f"; {plain['kib_per_visitor']} KiB without it"
+                f"; {plain['kib_per_visitor']} KiB when they do not"
                 if plain.get("kib_per_visitor") is not None
                 else ""
             )
             + f". Redis: {idle['redis_bytes_per_visitor']} bytes per visitor. The same number "
-            f"of idle sockets on the bare relay: {idle['relay']['kib_per_socket']} KiB each"
+            f"of idle sockets on the bare relay (same uvicorn settings): "
+            f"{idle['relay']['kib_per_socket']} KiB each"
             + (
-                f" ({plain['relay']['kib_per_socket']} KiB without deflate)"
+                f" ({plain['relay']['kib_per_socket']} KiB when clients offer no deflate)"
                 if plain.get("relay")
                 else ""
             )
