@@ -28,6 +28,7 @@ from server.core import schedules
 from server.core.errors import ParoleError
 from server.core.poles import Cite
 
+from .background import stop_tasks
 from .chat import CONFIG_CHANNEL, Chat
 
 log = logging.getLogger("parole.hours")
@@ -102,11 +103,7 @@ class Hours:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks)
 
     async def _listen(self, inbox: Subscriber) -> None:
         try:

@@ -12,12 +12,12 @@ dead process's lease running out leads to the same step, only later.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from server.core.errors import ParoleError
 
+from .background import stop_tasks
 from .chat import CONSOLE, DESK, VISITOR, VISITOR_GONE, Chat
 
 log = logging.getLogger("parole.leases")
@@ -42,10 +42,7 @@ class Keeper:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_tasks([self._task])
 
     async def hold(self, kind: str, member: str) -> None:
         """This process holds ``member`` now and renews it until :meth:`let_go`."""

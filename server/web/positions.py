@@ -12,7 +12,6 @@ while nobody is taken, and a change announced during an outage is caught up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
@@ -24,6 +23,7 @@ from server.core.errors import ParoleError
 from server.core.estimates import wait_range
 from server.core.visitors import VisitorSession
 
+from .background import stop_tasks
 from .chat import Chat, QueueChanged, queue_channel
 from .hours import Hours
 
@@ -57,11 +57,7 @@ class Positions:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks)
         if self._inbox is not None:
             await self._inbox.close()
 
