@@ -171,11 +171,20 @@ class Backend(abc.ABC):
     ) -> T: ...
 
     @abc.abstractmethod
-    async def append_event(self, conversation_id: str, draft: Event) -> tuple[Event, bool]:
-        """Number and store ``draft``; (stored, True), or (earlier copy, False) on a retry.
+    async def append_event(
+        self, conversation_id: str, draft: Event, channel: str
+    ) -> tuple[Event, bool]:
+        """Number and store ``draft`` and publish it on ``channel``, as one step.
 
-        A retry is a draft with the same author and ``client_id`` as a stored event.
-        Raises NotFound if the conversation is gone (expired or never added).
+        Returns (stored, True), or (earlier copy, False) on a retry, which publishes
+        nothing. A retry is a draft with the same author and ``client_id`` as a stored
+        event. The payload is the event as clients receive it
+        (``protocol.messages.encoder``). Storing and publishing together costs one
+        round trip on a message's path, and no stored event goes unannounced.
+
+        Raises NotFound if the conversation is gone (expired or never added), and
+        IllegalTransition for a new draft after the ``ended`` event (see
+        :class:`~server.core.conversations.ConversationLog`).
         """
 
     @abc.abstractmethod

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from protocol.messages import Event
+from protocol.messages import Event, encoder
 from server.core.conversations import Conversation, ConversationLog
 from server.core.errors import NotFound
 from server.core.estimates import KEPT, WINDOW
@@ -263,8 +263,13 @@ class MemoryBackend(Backend):
             raise NotFound("conversation")
         return self._logs[conversation_id]
 
-    async def append_event(self, conversation_id: str, draft: Event) -> tuple[Event, bool]:
-        return self._log(conversation_id).append(draft)
+    async def append_event(
+        self, conversation_id: str, draft: Event, channel: str
+    ) -> tuple[Event, bool]:
+        event, new = self._log(conversation_id).append(draft)
+        if new:
+            await self.publish(channel, encoder.encode(event))
+        return event, new
 
     async def events_since(self, conversation_id: str, seq: int) -> list[Event]:
         return list(self._log(conversation_id).since(seq))

@@ -29,9 +29,9 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
 
-from protocol.messages import Event
+from protocol.messages import Event, encoder
 from server.core.conversations import Conversation
-from server.core.errors import NotFound, Unavailable
+from server.core.errors import IllegalTransition, NotFound, Unavailable
 from server.core.estimates import KEPT, WINDOW
 from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
@@ -152,20 +152,26 @@ return 1
 )
 
 APPEND = """
--- KEYS: conversation, log, client-ids; ARGV: client key ('' if none), draft event
+-- KEYS: conversation, log, client-ids; ARGV: client key ('' if none), draft event,
+-- 1 if it ends the conversation else 0, channel, the published JSON cut around its seq.
+-- Returns the new seq; -1: no such conversation; 0: ended already; < -1: -(seq of the
+-- first copy) - 1 for a retry.
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[3], ARGV[1])
   if seen then return -tonumber(seen) - 1 end
 end
+if redis.call('HEXISTS', KEYS[3], '!ended') == 1 then return 0 end
 local seq = redis.call('XLEN', KEYS[2]) + 1
 redis.call('XADD', KEYS[2], seq .. '-0', 'e', ARGV[2])
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[3], '!ended', seq) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('PEXPIRE', KEYS[3], ttl)
 end
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. seq .. ARGV[6])
 return seq
 """
 
@@ -545,12 +551,31 @@ class RedisBackend(Backend):
         return await self._update(f"conversation:{conversation_id}", Conversation, change)
 
     @_available
-    async def append_event(self, conversation_id: str, draft: Event) -> tuple[Event, bool]:
+    async def append_event(
+        self, conversation_id: str, draft: Event, channel: str
+    ) -> tuple[Event, bool]:
         client_key = "" if draft.client_id is None else f"{draft.author}:{draft.client_id}"
         keys = self._conversation_keys(conversation_id)
-        result = int(await self._scripts["append"](keys=keys, args=[client_key, _encode(draft)]))
+        # The script writes the seq into the published JSON: cut it where the seq goes.
+        # ``"seq":0,`` cannot occur earlier: only the type and the conversation id (a
+        # JSON string, whose quotes would be escaped) come before it.
+        head, cut, tail = encoder.encode(msgspec.structs.replace(draft, seq=0)).partition(
+            b'"seq":0,'
+        )
+        assert cut, "an event's JSON has a seq"
+        args: list[bytes | str | int] = [
+            client_key,
+            _encode(draft),
+            int(draft.kind == "ended"),
+            CHANNELS + channel,
+            head + b'"seq":',
+            b"," + tail,
+        ]
+        result = int(await self._scripts["append"](keys=keys, args=args))
         if result == -1:
             raise NotFound("conversation")
+        if result == 0:
+            raise IllegalTransition("this conversation has ended")
         if result > 0:
             return msgspec.structs.replace(draft, seq=result), True
         seq = -result - 1  # a retry: the event stored the first time

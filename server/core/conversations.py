@@ -45,6 +45,8 @@ class ConversationLog(msgspec.Struct):
 
     ``append`` is idempotent per (author, client_id): a retried message returns
     the event stored the first time and ``False``, so it is never shown twice.
+    The ``ended`` event is the last: nothing new is appended after it, which lets
+    a sender skip reading the conversation's state before each message.
     """
 
     events: list[Event] = []
@@ -54,11 +56,17 @@ class ConversationLog(msgspec.Struct):
     def last_seq(self) -> int:
         return len(self.events)
 
+    @property
+    def ended(self) -> bool:
+        return bool(self.events) and self.events[-1].kind == "ended"
+
     def append(self, draft: Event) -> tuple[Event, bool]:
         """Store ``draft`` under the next seq; returns (stored event, is new)."""
         key = _client_key(draft.author, draft.client_id)
         if key is not None and key in self.client_ids:
             return self.events[self.client_ids[key] - 1], False
+        if self.ended:
+            raise IllegalTransition("this conversation has ended")
         event = msgspec.structs.replace(draft, seq=self.last_seq + 1)
         self.events.append(event)
         if key is not None:

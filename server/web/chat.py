@@ -196,10 +196,9 @@ class Chat:
             client_id=client_id,
             **extra,
         )
-        event, new = await self.backend.append_event(conversation_id, draft)
-        if new:
-            await self.publish(conversation_channel(conversation_id), event)
-        return event, new
+        return await self.backend.append_event(
+            conversation_id, draft, conversation_channel(conversation_id)
+        )
 
     # --- visitors ----------------------------------------------------------------------
     async def join(
@@ -266,14 +265,22 @@ class Chat:
             )
         return session
 
-    async def visitor_send(self, visitor_id: str, client_id: str, text: str) -> Event:
-        session = await self.backend.get_visitor(visitor_id)
+    async def visitor_send(self, known: VisitorSession, client_id: str, text: str) -> Event:
+        """A visitor's message. ``known`` is their connection's copy of the session,
+        kept current by its channel: talking there, the message goes out in one round
+        trip (the log itself refuses it once the conversation has ended)."""
+        session: VisitorSession | None = known
+        if known.state is not VisitorState.TALKING:  # the take may be on its way
+            session = await self.backend.get_visitor(known.id)
         if session is None or session.state is not VisitorState.TALKING:
             raise IllegalTransition("not in a conversation")
         assert session.conversation is not None
-        event, _ = await self._append(
-            session.conversation, "message", "visitor", clean_text(text), client_id
-        )
+        try:
+            event, _ = await self._append(
+                session.conversation, "message", "visitor", clean_text(text), client_id
+            )
+        except NotFound:
+            raise IllegalTransition("not in a conversation") from None
         return event
 
     async def visitor_typing(self, visitor_id: str, active: bool) -> None:
@@ -389,14 +396,25 @@ class Chat:
         return conversation
 
     async def counsellor_send(
-        self, account: StaffAccount, conversation_id: str, client_id: str, text: str
+        self,
+        account: StaffAccount,
+        conversation_id: str,
+        client_id: str,
+        text: str,
+        *,
+        held: bool = False,
     ) -> Event:
-        conversation = await self.owned(account, conversation_id)
-        if conversation.state is not ConversationState.ACTIVE:
-            raise IllegalTransition("this conversation has ended")
-        event, _ = await self._append(
-            conversation_id, "message", "counsellor", clean_text(text), client_id
-        )
+        """A counsellor's message. ``held``: the console already knows this counsellor
+        holds the conversation (which never changes hands), so the message goes out in
+        one round trip; the log itself refuses it once the conversation has ended."""
+        if not held:
+            await self.owned(account, conversation_id)
+        try:
+            event, _ = await self._append(
+                conversation_id, "message", "counsellor", clean_text(text), client_id
+            )
+        except NotFound:
+            raise ParoleError(conversation_id, code="unknown_conversation") from None
         return event
 
     async def counsellor_typing(

@@ -87,7 +87,11 @@ class ConsoleConnection(Connection):
             await self._hold(conversation.id, 0)
         elif isinstance(frame, ConsoleSend):
             event = await chat.counsellor_send(
-                self.account, frame.conversation, frame.client_id, frame.text
+                self.account,
+                frame.conversation,
+                frame.client_id,
+                frame.text,
+                held=frame.conversation in self._held,
             )
             await self.deliver(event)
         elif isinstance(frame, ConsoleTyping):

@@ -65,7 +65,7 @@ class VisitorConnection(Connection):
             self.session = await self.chat.rename(session.id, frame.pseudonym)
             self.send(session_message(self.session))
         elif isinstance(frame, Send):
-            event = await self.chat.visitor_send(session.id, frame.client_id, frame.text)
+            event = await self.chat.visitor_send(session, frame.client_id, frame.text)
             await self.deliver(event)  # the echo also acknowledges a retried duplicate
         elif isinstance(frame, Typing):
             await self.chat.visitor_typing(session.id, frame.active)

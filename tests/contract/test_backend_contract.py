@@ -151,6 +151,10 @@ def a_draft(
     )
 
 
+#: Where appended events are published (a conversation's channel, in the server).
+LOG = "conversation:test"
+
+
 def seqs(events: list[Event]) -> list[int]:
     return [event.seq for event in events]
 
@@ -774,7 +778,7 @@ async def test_append_event_numbers_events_from_one_without_gaps(backend: Backen
     stored = []
     for number in range(1, 21):
         draft = msgspec.structs.replace(a_draft(conversation.id, f"message {number}"), seq=99)
-        event, new = await backend.append_event(conversation.id, draft)
+        event, new = await backend.append_event(conversation.id, draft, LOG)
         assert new is True
         assert event == msgspec.structs.replace(draft, seq=number)
         stored.append(event)
@@ -788,7 +792,7 @@ async def test_concurrent_appends_get_distinct_gapless_numbers(backend: Backend)
     results = await asyncio.gather(
         *(
             backend.append_event(
-                conversation.id, a_draft(conversation.id, f"m{n}", client_id=f"m{n}")
+                conversation.id, a_draft(conversation.id, f"m{n}", client_id=f"m{n}"), LOG
             )
             for n in range(50)
         )
@@ -804,12 +808,12 @@ async def test_concurrent_appends_get_distinct_gapless_numbers(backend: Backend)
 async def test_a_retried_draft_returns_the_first_copy_and_false(backend: Backend) -> None:
     conversation = await opened(backend)
     first, new = await backend.append_event(
-        conversation.id, a_draft(conversation.id, "Bonjour", client_id="m1")
+        conversation.id, a_draft(conversation.id, "Bonjour", client_id="m1"), LOG
     )
     assert new is True
 
     again, new = await backend.append_event(
-        conversation.id, a_draft(conversation.id, "Bonjour (edited)", client_id="m1")
+        conversation.id, a_draft(conversation.id, "Bonjour (edited)", client_id="m1"), LOG
     )
 
     assert new is False
@@ -824,11 +828,15 @@ async def test_retries_are_recognised_per_author_and_only_with_a_client_id(
     conversation = await opened(backend)
     cid = conversation.id
     outcomes = [
-        await backend.append_event(cid, a_draft(cid, "a", author="visitor", client_id="m1")),
-        await backend.append_event(cid, a_draft(cid, "b", author="counsellor", client_id="m1")),
-        await backend.append_event(cid, a_draft(cid, "c", author="system")),
-        await backend.append_event(cid, a_draft(cid, "c", author="system")),
-        await backend.append_event(cid, a_draft(cid, "d", author="counsellor", client_id="m1")),
+        await backend.append_event(cid, a_draft(cid, "a", author="visitor", client_id="m1"), LOG),
+        await backend.append_event(
+            cid, a_draft(cid, "b", author="counsellor", client_id="m1"), LOG
+        ),
+        await backend.append_event(cid, a_draft(cid, "c", author="system"), LOG),
+        await backend.append_event(cid, a_draft(cid, "c", author="system"), LOG),
+        await backend.append_event(
+            cid, a_draft(cid, "d", author="counsellor", client_id="m1"), LOG
+        ),
     ]
 
     assert [(event.seq, new) for event, new in outcomes] == [
@@ -845,8 +853,10 @@ async def test_retries_are_recognised_per_conversation(backend: Backend) -> None
     one = await opened(backend)
     two = await opened(backend)
 
-    _, first_new = await backend.append_event(one.id, a_draft(one.id, "x", client_id="m1"))
-    event, second_new = await backend.append_event(two.id, a_draft(two.id, "x", client_id="m1"))
+    _, first_new = await backend.append_event(one.id, a_draft(one.id, "x", client_id="m1"), LOG)
+    event, second_new = await backend.append_event(
+        two.id, a_draft(two.id, "x", client_id="m1"), LOG
+    )
 
     assert (first_new, second_new) == (True, True)
     assert (event.conversation, event.seq) == (two.id, 1)
@@ -857,7 +867,7 @@ async def test_concurrent_retries_of_one_draft_store_it_once(backend: Backend) -
     draft = a_draft(conversation.id, "Bonjour", client_id="m1")
 
     results = await asyncio.gather(
-        *(backend.append_event(conversation.id, draft) for _ in range(10))
+        *(backend.append_event(conversation.id, draft, LOG) for _ in range(10))
     )
 
     assert [new for _, new in results].count(True) == 1
@@ -865,10 +875,57 @@ async def test_concurrent_retries_of_one_draft_store_it_once(backend: Backend) -
     assert seqs(await backend.events_since(conversation.id, 0)) == [1]
 
 
+async def test_an_appended_event_is_published_once_as_clients_receive_it(
+    backend: Backend,
+) -> None:
+    conversation = await opened(backend)
+    listener = backend.subscriber()
+    await listener.add(LOG)
+    # Text that looks like the seq field must come out untouched.
+    tricky = '"seq":0, {"seq":0,} \\"seq\\":0,'
+    first, _ = await backend.append_event(
+        conversation.id, a_draft(conversation.id, tricky, client_id="m1"), LOG
+    )
+    second, _ = await backend.append_event(conversation.id, a_draft(conversation.id, "b"), LOG)
+    await backend.append_event(
+        conversation.id, a_draft(conversation.id, "retry", client_id="m1"), LOG
+    )
+
+    for stored in (first, second):
+        item = await received(listener)
+        assert item is not None
+        assert item[0] == LOG
+        assert msgspec.json.decode(item[1], type=Event) == stored
+    assert first.text == tricky
+    await assert_nothing_more(listener)  # a retry publishes nothing
+    await listener.close()
+
+
+async def test_nothing_new_is_appended_after_the_ended_event(backend: Backend) -> None:
+    conversation = await opened(backend)
+    cid = conversation.id
+    before, _ = await backend.append_event(cid, a_draft(cid, "Merci", client_id="m1"), LOG)
+    end = a_draft(cid, "", author="counsellor", kind="ended")
+    ended, _ = await backend.append_event(cid, end, LOG)
+    listener = backend.subscriber()
+    await listener.add(LOG)
+
+    with pytest.raises(IllegalTransition):
+        await backend.append_event(cid, a_draft(cid, "trop tard", client_id="m2"), LOG)
+    with pytest.raises(IllegalTransition):
+        await backend.append_event(cid, end, LOG)
+    again, new = await backend.append_event(cid, a_draft(cid, "Merci", client_id="m1"), LOG)
+
+    assert (again, new) == (before, False)
+    assert await backend.events_since(cid, 0) == [before, ended]
+    await assert_nothing_more(listener)
+    await listener.close()
+
+
 async def test_events_since_returns_only_the_events_after_seq(backend: Backend) -> None:
     conversation = await opened(backend)
     for number in range(5):
-        await backend.append_event(conversation.id, a_draft(conversation.id, f"m{number}"))
+        await backend.append_event(conversation.id, a_draft(conversation.id, f"m{number}"), LOG)
 
     assert seqs(await backend.events_since(conversation.id, 0)) == [1, 2, 3, 4, 5]
     assert seqs(await backend.events_since(conversation.id, 1)) == [2, 3, 4, 5]
@@ -881,14 +938,14 @@ async def test_the_log_of_an_unknown_conversation_raises_not_found(backend: Back
     with pytest.raises(NotFound):
         await backend.events_since("c-unknown", 0)
     with pytest.raises(NotFound):
-        await backend.append_event("c-unknown", a_draft("c-unknown"))
+        await backend.append_event("c-unknown", a_draft("c-unknown"), LOG)
 
 
 async def test_expire_conversation_removes_the_conversation_and_its_log(backend: Backend) -> None:
     conversation = await opened(backend)
     bystander = await opened(backend)
-    await backend.append_event(conversation.id, a_draft(conversation.id, "Bonjour"))
-    await backend.append_event(bystander.id, a_draft(bystander.id, "Bonjour"))
+    await backend.append_event(conversation.id, a_draft(conversation.id, "Bonjour"), LOG)
+    await backend.append_event(bystander.id, a_draft(bystander.id, "Bonjour"), LOG)
 
     await backend.expire_conversation(conversation.id, SHORT)
     assert await backend.get_conversation(conversation.id) == conversation  # not yet
@@ -899,7 +956,7 @@ async def test_expire_conversation_removes_the_conversation_and_its_log(backend:
     with pytest.raises(NotFound):
         await backend.events_since(conversation.id, 0)
     with pytest.raises(NotFound):
-        await backend.append_event(conversation.id, a_draft(conversation.id, "too late"))
+        await backend.append_event(conversation.id, a_draft(conversation.id, "too late"), LOG)
     with pytest.raises(NotFound):
         await backend.update_conversation(conversation.id, Conversation.end)
     assert await backend.get_conversation(bystander.id) == bystander
@@ -910,7 +967,7 @@ async def test_a_conversation_added_with_a_short_ttl_expires_with_its_log(
     backend: Backend,
 ) -> None:
     conversation = await opened(backend, ttl=SHORT)
-    await backend.append_event(conversation.id, a_draft(conversation.id, "Bonjour"))
+    await backend.append_event(conversation.id, a_draft(conversation.id, "Bonjour"), LOG)
 
     await asyncio.sleep(PAST_SHORT)
 
@@ -925,7 +982,7 @@ async def test_events_appended_after_expire_conversation_go_with_it(
     conversation = await opened(backend)  # no event yet: its log may not exist so far
     await backend.expire_conversation(conversation.id, SHORT)
     late = unique("late-goodbye").encode()
-    await backend.append_event(conversation.id, a_draft(conversation.id, late.decode()))
+    await backend.append_event(conversation.id, a_draft(conversation.id, late.decode()), LOG)
     assert await leftovers(backend, late)
 
     await asyncio.sleep(PAST_SHORT)
@@ -1117,8 +1174,10 @@ async def test_nothing_of_a_visitor_or_their_conversation_is_left_once_both_expi
     conversation = a_conversation(visitor.id, pseudonym)
     await backend.update_visitor(visitor.id, lambda s: s.assign(conversation.id))
     await backend.add_conversation(conversation, LONG)
-    await backend.append_event(conversation.id, a_draft(conversation.id, question, client_id="q"))
-    await backend.append_event(conversation.id, a_draft(conversation.id, text, client_id="m1"))
+    await backend.append_event(
+        conversation.id, a_draft(conversation.id, question, client_id="q"), LOG
+    )
+    await backend.append_event(conversation.id, a_draft(conversation.id, text, client_id="m1"), LOG)
     needles = [
         pseudonym.encode(),
         question.encode(),

@@ -146,3 +146,19 @@ def test_a_log_decoded_from_msgpack_still_numbers_and_deduplicates() -> None:
     assert back == log
     assert back.append(draft("a", client_id="m1")) == (log.events[0], False)
     assert back.append(draft("c"))[0].seq == 3
+
+
+def test_nothing_new_is_appended_after_the_ended_event() -> None:
+    log = ConversationLog()
+    log.append(draft("Bonjour", client_id="m1"))
+    assert not log.ended
+    log.append(Event(conversation="c1", seq=0, kind="ended", author="counsellor", at=2))
+    assert log.ended
+
+    with pytest.raises(IllegalTransition):
+        log.append(draft("Encore là ?", client_id="m2"))
+    with pytest.raises(IllegalTransition):
+        log.append(Event(conversation="c1", seq=0, kind="ended", author="visitor", at=3))
+    # A retry of what was stored before the end still gets its first copy.
+    assert log.append(draft("Bonjour", client_id="m1"))[0].seq == 1
+    assert log.last_seq == 2
