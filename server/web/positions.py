@@ -116,9 +116,11 @@ class Positions:
             self.refresh(changed.pole)
 
     async def _flush_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
             self._wake.clear()
+            started = loop.time()
             dirty, self._dirty = self._dirty, set()
             for pole in dirty:
                 try:
@@ -128,7 +130,9 @@ class Positions:
                 except Exception:
                     log.exception("positions not read")
             # Coalesce: changes meanwhile wait for the next round, then go out together.
-            await asyncio.sleep(self.chat.settings.position_interval)
+            # Rounds start one interval apart (not an interval after the last ended), so
+            # each visitor hears at most once per interval and a change waits no longer.
+            await asyncio.sleep(self.chat.settings.position_interval - (loop.time() - started))
 
     async def _refresh_loop(self) -> None:
         while True:
