@@ -532,13 +532,15 @@ def surge_figures(
     (its ``opened`` event, made after the pop and before the queue is announced).
     A frame reporting new takes was due at the first of them, or one ``interval``
     after the previous frame if that is later (at most one update per interval);
-    its latency runs from then to reception. A visitor left with a take over a
-    second older than ``interval`` unreported at the end counts as ``stale``.
+    its latency runs from then to reception. A visitor still waiting at the end
+    with a take over a second older than ``interval`` unreported counts as ``stale``.
     """
     first = {v.pseudonym: v.first_position for v in visitors}
     taken_at: dict[int, float] = {}  # k-th take of the pole -> server time of it
+    taken: set[str] = set()
     for taker in takers:
         for at, pseudonym in taker.takes:
+            taken.add(pseudonym)
             rank = first.get(pseudonym)
             if rank is not None:
                 taken_at[rank] = at
@@ -560,6 +562,8 @@ def surge_figures(
                     latencies.append(int((t - max(due, previous + interval)) * 1e9))
                 reported = k
             previous = t
+        if visitor.pseudonym in taken:
+            continue  # no longer waiting: the takes just before theirs are owed nothing
         owed = [at for k, at in taken_at.items() if reported < k < r0]
         if owed and min(owed) < ended - interval - 1:
             stale += 1
