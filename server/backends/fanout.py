@@ -15,6 +15,8 @@ from typing import Generic, TypeVar
 import msgspec
 
 Hook = Callable[[str], Awaitable[None]]
+#: Takes each (channel, payload) as it arrives; must not wait.
+Sink = Callable[[str, bytes], None]
 T = TypeVar("T")
 
 
@@ -26,8 +28,7 @@ class Mailbox(Generic[T]):
     """A bounded first-in first-out box one task waits on.
 
     What an ``asyncio.Queue`` does for one reader, in a fraction of its memory
-    (a list and, while someone waits, a future): every socket has two, and an
-    idle waiting visitor should cost as little as possible.
+    (a list and, while someone waits, a future).
     """
 
     __slots__ = ("_items", "_maxsize", "_waiter")
@@ -77,11 +78,21 @@ async def _nothing(channel: str) -> None:
 
 
 class Subscriber:
-    """One connection's inbox: the channels it listens to and what arrived."""
+    """One listener's channels and what arrived on them.
 
-    def __init__(self, hub: Hub, maxsize: int) -> None:
+    With a ``sink``, each payload is handed to it as it arrives (a connection
+    queues it with the frames it sends, which saves a queue and a task per
+    socket); without, payloads wait in a bounded queue read with :meth:`get`.
+    """
+
+    __slots__ = ("_hub", "_queue", "_sink", "channels", "overflowed")
+
+    def __init__(self, hub: Hub, maxsize: int, sink: Sink | None = None) -> None:
         self._hub = hub
-        self._queue: Mailbox[tuple[str, bytes] | None] = Mailbox(maxsize)
+        self._sink = sink
+        self._queue: Mailbox[tuple[str, bytes] | None] | None = (
+            Mailbox(maxsize) if sink is None else None
+        )
         self.channels: set[str] = set()
         self.overflowed = False
 
@@ -100,6 +111,10 @@ class Subscriber:
             await self.remove(channel)
 
     def push(self, channel: str, payload: bytes) -> None:
+        if self._sink is not None:
+            self._sink(channel, payload)
+            return
+        assert self._queue is not None
         if self.overflowed:
             return
         try:
@@ -110,7 +125,9 @@ class Subscriber:
             self._queue.put_nowait(None)
 
     async def get(self) -> tuple[str, bytes] | None:
-        """Next (channel, payload); None once this inbox overflowed."""
+        """Next (channel, payload); None once this inbox overflowed. Not with a sink."""
+        if self._queue is None:
+            raise TypeError("this subscriber hands what arrives to its sink")
         item = await self._queue.get()
         return None if self.overflowed else item
 
@@ -123,8 +140,8 @@ class Hub:
         self._on_first = on_first
         self._on_last = on_last
 
-    def subscriber(self, maxsize: int = 256) -> Subscriber:
-        return Subscriber(self, maxsize)
+    def subscriber(self, sink: Sink | None = None, maxsize: int = 256) -> Subscriber:
+        return Subscriber(self, maxsize, sink)
 
     async def attach(self, channel: str, subscriber: Subscriber) -> None:
         subscribers = self._subscribers.setdefault(channel, set())
