@@ -83,7 +83,7 @@ class Connection(abc.ABC):
         self.chat = chat
         self.keeper = keeper
         self.catalogs = catalogs
-        self.lang = catalogs.negotiate(None, websocket.headers.get("accept-language", ""))
+        self.lang = catalogs.negotiate(None, self._accept_language())
         self.inbox = chat.backend.subscriber(self._arrived)
         self.greeted = False
         self.seen: dict[str, int] = {}
@@ -178,10 +178,17 @@ class Connection(abc.ABC):
             self.error(ParoleError("no common version", code="unsupported_version"))
             self.shut(Close.VERSION)
             return False
-        self.lang = self.catalogs.negotiate(hello.lang, self.ws.headers.get("accept-language", ""))
+        self.lang = self.catalogs.negotiate(hello.lang, self._accept_language())
         self.greeted = True
         self.send(Welcome(v=max(common), lang=self.lang))
         return True
+
+    def _accept_language(self) -> str:
+        # From the scope: ``ws.headers`` would keep a parsed copy for the socket's life.
+        for name, value in self.ws.scope["headers"]:
+            if name == b"accept-language":
+                return str(value.decode("latin-1"))
+        return ""
 
     # --- the box and its worker ---------------------------------------------------------
     def _arrived(self, channel: str, payload: bytes) -> None:
