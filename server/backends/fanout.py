@@ -136,7 +136,9 @@ class Hub:
     """Channel name -> local subscribers. ``on_first``/``on_last`` track interest."""
 
     def __init__(self, on_first: Hook = _nothing, on_last: Hook = _nothing) -> None:
-        self._subscribers: dict[str, set[Subscriber]] = {}
+        # A lone subscriber is kept as is, not in a set: most channels are one
+        # visitor's own, and a set would cost more than the rest of its entry.
+        self._subscribers: dict[str, Subscriber | set[Subscriber]] = {}
         self._on_first = on_first
         self._on_last = on_last
 
@@ -144,27 +146,42 @@ class Hub:
         return Subscriber(self, maxsize, sink)
 
     async def attach(self, channel: str, subscriber: Subscriber) -> None:
-        subscribers = self._subscribers.setdefault(channel, set())
-        subscribers.add(subscriber)
-        if len(subscribers) == 1:
+        found = self._subscribers.get(channel)
+        if found is None:
+            self._subscribers[channel] = subscriber
             await self._on_first(channel)
+        elif isinstance(found, Subscriber):
+            if found is not subscriber:
+                self._subscribers[channel] = {found, subscriber}
+        else:
+            found.add(subscriber)
 
     async def detach(self, channel: str, subscriber: Subscriber) -> None:
-        subscribers = self._subscribers.get(channel)
-        if subscribers is None:
-            return
-        subscribers.discard(subscriber)
-        if not subscribers:
+        found = self._subscribers.get(channel)
+        if found is subscriber:
             del self._subscribers[channel]
             await self._on_last(channel)
+        elif isinstance(found, set):
+            found.discard(subscriber)
+            if len(found) == 1:
+                (self._subscribers[channel],) = found
 
     def deliver(self, channel: str, payload: bytes) -> None:
-        for subscriber in tuple(self._subscribers.get(channel, ())):
-            subscriber.push(channel, payload)
+        found = self._subscribers.get(channel)
+        if isinstance(found, Subscriber):
+            found.push(channel, payload)
+        elif found is not None:
+            for subscriber in tuple(found):
+                subscriber.push(channel, payload)
 
     def broadcast(self, payload: bytes) -> None:
         """Push ``payload`` once to every local subscriber, whatever it listens to."""
-        everyone = {s for subscribers in self._subscribers.values() for s in subscribers}
+        everyone: set[Subscriber] = set()
+        for found in self._subscribers.values():
+            if isinstance(found, Subscriber):
+                everyone.add(found)
+            else:
+                everyone.update(found)
         for subscriber in everyone:
             subscriber.push("", payload)
 
