@@ -13,10 +13,12 @@ so a connection runs no task of its own while nothing happens:
   its own box, and is then closed with :attr:`Close.SLOW` (it resumes from its
   last seq, losing nothing).
 
-:meth:`Connection.shut` queues the close behind what is already queued; the
-worker sends it, the server then reports the socket gone to the reader, and the
-handler cleans up. Whichever side ends first, cleanup runs in the handler's task
-(never cancelled by us), after cancelling the worker if one is running.
+:meth:`Connection.shut` queues the close behind what is already queued; from
+then on nothing more is queued and client frames and payloads are ignored. The
+worker sends the close; the server then reports the socket gone to the reader
+(uvicorn at once, other servers once the client answers), and the handler
+cleans up. Whichever side ends first, cleanup runs in the handler's task, which
+is never cancelled by us, after cancelling the worker if one is running.
 
 Conversation events reach the client strictly in seq order, each once: a seq
 already sent is dropped, a gap is filled from the backend's log first.
