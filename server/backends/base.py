@@ -33,7 +33,7 @@ from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession
 
-from .fanout import Subscriber
+from .fanout import Sink, Subscriber
 
 T = TypeVar("T")
 
@@ -235,5 +235,5 @@ class Backend(abc.ABC):
         """Deliver ``payload`` to every subscriber of ``channel``, in any process."""
 
     @abc.abstractmethod
-    def subscriber(self) -> Subscriber:
-        """A new inbox for one connection."""
+    def subscriber(self, sink: Sink | None = None) -> Subscriber:
+        """A new inbox: what arrives goes to ``sink`` if given, else waits for ``get()``."""

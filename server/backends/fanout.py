@@ -15,6 +15,8 @@ from typing import Generic, TypeVar
 import msgspec
 
 Hook = Callable[[str], Awaitable[None]]
+#: Takes each (channel, payload) as it arrives; must not wait.
+Sink = Callable[[str, bytes], None]
 T = TypeVar("T")
 
 
@@ -26,8 +28,7 @@ class Mailbox(Generic[T]):
     """A bounded first-in first-out box one task waits on.
 
     What an ``asyncio.Queue`` does for one reader, in a fraction of its memory
-    (a list and, while someone waits, a future): every socket has two, and an
-    idle waiting visitor should cost as little as possible.
+    (a list and, while someone waits, a future).
     """
 
     __slots__ = ("_items", "_maxsize", "_waiter")
@@ -77,11 +78,21 @@ async def _nothing(channel: str) -> None:
 
 
 class Subscriber:
-    """One connection's inbox: the channels it listens to and what arrived."""
+    """One listener's channels and what arrived on them.
 
-    def __init__(self, hub: Hub, maxsize: int) -> None:
+    With a ``sink``, each payload is handed to it as it arrives (a connection
+    queues it with the frames it sends, which saves a queue and a task per
+    socket); without, payloads wait in a bounded queue read with :meth:`get`.
+    """
+
+    __slots__ = ("_hub", "_queue", "_sink", "channels", "overflowed")
+
+    def __init__(self, hub: Hub, maxsize: int, sink: Sink | None = None) -> None:
         self._hub = hub
-        self._queue: Mailbox[tuple[str, bytes] | None] = Mailbox(maxsize)
+        self._sink = sink
+        self._queue: Mailbox[tuple[str, bytes] | None] | None = (
+            Mailbox(maxsize) if sink is None else None
+        )
         self.channels: set[str] = set()
         self.overflowed = False
 
@@ -100,6 +111,10 @@ class Subscriber:
             await self.remove(channel)
 
     def push(self, channel: str, payload: bytes) -> None:
+        if self._sink is not None:
+            self._sink(channel, payload)
+            return
+        assert self._queue is not None
         if self.overflowed:
             return
         try:
@@ -110,7 +125,9 @@ class Subscriber:
             self._queue.put_nowait(None)
 
     async def get(self) -> tuple[str, bytes] | None:
-        """Next (channel, payload); None once this inbox overflowed."""
+        """Next (channel, payload); None once this inbox overflowed. Not with a sink."""
+        if self._queue is None:
+            raise TypeError("this subscriber hands what arrives to its sink")
         item = await self._queue.get()
         return None if self.overflowed else item
 
@@ -119,35 +136,52 @@ class Hub:
     """Channel name -> local subscribers. ``on_first``/``on_last`` track interest."""
 
     def __init__(self, on_first: Hook = _nothing, on_last: Hook = _nothing) -> None:
-        self._subscribers: dict[str, set[Subscriber]] = {}
+        # A lone subscriber is kept as is, not in a set: most channels are one
+        # visitor's own, and a set would cost more than the rest of its entry.
+        self._subscribers: dict[str, Subscriber | set[Subscriber]] = {}
         self._on_first = on_first
         self._on_last = on_last
 
-    def subscriber(self, maxsize: int = 256) -> Subscriber:
-        return Subscriber(self, maxsize)
+    def subscriber(self, sink: Sink | None = None, maxsize: int = 256) -> Subscriber:
+        return Subscriber(self, maxsize, sink)
 
     async def attach(self, channel: str, subscriber: Subscriber) -> None:
-        subscribers = self._subscribers.setdefault(channel, set())
-        subscribers.add(subscriber)
-        if len(subscribers) == 1:
+        found = self._subscribers.get(channel)
+        if found is None:
+            self._subscribers[channel] = subscriber
             await self._on_first(channel)
+        elif isinstance(found, Subscriber):
+            if found is not subscriber:
+                self._subscribers[channel] = {found, subscriber}
+        else:
+            found.add(subscriber)
 
     async def detach(self, channel: str, subscriber: Subscriber) -> None:
-        subscribers = self._subscribers.get(channel)
-        if subscribers is None:
-            return
-        subscribers.discard(subscriber)
-        if not subscribers:
+        found = self._subscribers.get(channel)
+        if found is subscriber:
             del self._subscribers[channel]
             await self._on_last(channel)
+        elif isinstance(found, set):
+            found.discard(subscriber)
+            if len(found) == 1:
+                (self._subscribers[channel],) = found
 
     def deliver(self, channel: str, payload: bytes) -> None:
-        for subscriber in tuple(self._subscribers.get(channel, ())):
-            subscriber.push(channel, payload)
+        found = self._subscribers.get(channel)
+        if isinstance(found, Subscriber):
+            found.push(channel, payload)
+        elif found is not None:
+            for subscriber in tuple(found):
+                subscriber.push(channel, payload)
 
     def broadcast(self, payload: bytes) -> None:
         """Push ``payload`` once to every local subscriber, whatever it listens to."""
-        everyone = {s for subscribers in self._subscribers.values() for s in subscribers}
+        everyone: set[Subscriber] = set()
+        for found in self._subscribers.values():
+            if isinstance(found, Subscriber):
+                everyone.add(found)
+            else:
+                everyone.update(found)
         for subscriber in everyone:
             subscriber.push("", payload)
 

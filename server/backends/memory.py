@@ -28,7 +28,7 @@ from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
 
 from .base import Backend, CiteDecoder
-from .fanout import Hub, Subscriber
+from .fanout import Hub, Sink, Subscriber
 from .state_file import State, StateFile
 
 T = TypeVar("T")
@@ -311,5 +311,5 @@ class MemoryBackend(Backend):
     async def publish(self, channel: str, payload: bytes) -> None:
         self._hub.deliver(channel, payload)
 
-    def subscriber(self) -> Subscriber:
-        return self._hub.subscriber()
+    def subscriber(self, sink: Sink | None = None) -> Subscriber:
+        return self._hub.subscriber(sink)

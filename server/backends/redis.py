@@ -38,7 +38,7 @@ from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
 
 from .base import Backend, CiteDecoder
-from .fanout import Hub, Subscriber
+from .fanout import Hub, Sink, Subscriber
 
 log = logging.getLogger("parole.redis")
 
@@ -360,8 +360,8 @@ class RedisBackend(Backend):
     async def publish(self, channel: str, payload: bytes) -> None:
         await self.redis.publish(CHANNELS + channel, payload)
 
-    def subscriber(self) -> Subscriber:
-        return self._hub.subscriber()
+    def subscriber(self, sink: Sink | None = None) -> Subscriber:
+        return self._hub.subscriber(sink)
 
     # --- helpers -------------------------------------------------------------------------
     async def _load(self, key: str, kind: type[S]) -> S | None:

@@ -1,13 +1,24 @@
 """What both websocket endpoints share: framing, errors, ordering, back-pressure.
 
-A connection runs three tasks until the first one ends:
+An idle socket should cost little (thousands of visitors wait on one process),
+so a connection runs no task of its own while nothing happens:
 
-- the reader decodes client frames and hands them to :meth:`Connection.handle`;
-- the pump reads this connection's inbox (channels it subscribed to) and hands
-  each payload to :meth:`Connection.on_signal`;
-- the writer drains a bounded outbox to the socket. Nothing else awaits the
-  socket, so a slow client fills only its own outbox, and is then closed with
-  :attr:`Close.SLOW` (it resumes from its last seq, losing nothing).
+- the ASGI handler's task reads client frames and handles each in turn;
+- everything else goes through one bounded box, in order: frames to send,
+  and payloads from the channels the connection listens to (its subscriber
+  puts them there as they arrive). While the box holds something, one worker
+  task drains it: it sends frames, hands payloads to :meth:`Connection.on_signal`
+  (which may wait on the backend and queue frames behind them), and ends once
+  the box is empty. Nothing else awaits the socket, so a slow client fills only
+  its own box, and is then closed with :attr:`Close.SLOW` (it resumes from its
+  last seq, losing nothing).
+
+:meth:`Connection.shut` queues the close behind what is already queued; from
+then on nothing more is queued and client frames and payloads are ignored. The
+worker sends the close; the server then reports the socket gone to the reader
+(uvicorn at once, other servers once the client answers), and the handler
+cleans up. Whichever side ends first, cleanup runs in the handler's task, which
+is never cancelled by us, after cancelling the worker if one is running.
 
 Conversation events reach the client strictly in seq order, each once: a seq
 already sent is dropped, a gap is filled from the backend's log first.
@@ -23,7 +34,7 @@ import time
 from typing import Any, ClassVar
 
 import msgspec
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from protocol.messages import (
     MAX_FRAME_BYTES,
@@ -37,7 +48,7 @@ from protocol.messages import (
     Welcome,
     encode,
 )
-from server.backends.fanout import Full, Mailbox, Outage, Resync
+from server.backends.fanout import Outage, Resync
 from server.core.errors import ParoleError, ProtocolError, Unavailable
 from server.core.ratelimit import TokenBucket
 
@@ -55,7 +66,9 @@ from .keeper import Keeper
 
 log = logging.getLogger("parole.ws")
 
+#: Frames and payloads a connection may have queued; past that the client is too slow.
 OUTBOX_SIZE = 512
+INTERNAL_ERROR = 1011  # a bug, not the client: it reconnects and resumes
 
 Signal = ServerMessage | QueueChanged | Replaced | AccountChanged | ConfigChanged | Outage | Resync
 signal_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(Signal)
@@ -72,58 +85,59 @@ class Connection(abc.ABC):
         self.chat = chat
         self.keeper = keeper
         self.catalogs = catalogs
-        self.lang = catalogs.negotiate(None, websocket.headers.get("accept-language", ""))
-        self.inbox = chat.backend.subscriber()
+        self.lang = catalogs.negotiate(None, self._accept_language())
+        self.inbox = chat.backend.subscriber(self._arrived)
         self.greeted = False
         self.seen: dict[str, int] = {}
-        self._outbox: Mailbox[str | None] = Mailbox(OUTBOX_SIZE)
-        self._close_code = 1000
+        # Frames to send (str) and payloads to handle (bytes), in order; None: close.
+        self._box: list[str | bytes | None] = []
+        self._worker: asyncio.Task[None] | None = None
+        self._close_code: int | None = None  # set once shut: nothing more is queued
         self._events = asyncio.Lock()
         self._bucket = TokenBucket(rate=5.0, burst=30.0)
 
-    # --- the three tasks ---------------------------------------------------------------
+    # --- the handler's task: read, then clean up ----------------------------------------
     async def run(self) -> None:
         await self.ws.accept()
-        tasks = [
-            asyncio.create_task(self._read(), name="read"),
-            asyncio.create_task(self._pump(), name="pump"),
-            asyncio.create_task(self._write(), name="write"),
-        ]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await self._read()
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
+            self._close_code = self._close_code or 1000
+            if self._worker is not None:
+                self._worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                    await self._worker
             await self.inbox.close()
             with contextlib.suppress(Exception):
                 await self.on_close()
-            with contextlib.suppress(Exception):
-                await self.ws.close(self._close_code)
+            if self.ws.application_state is WebSocketState.CONNECTED:
+                with contextlib.suppress(Exception):
+                    await self.ws.close(self._close_code)
 
     async def _read(self) -> None:
+        """Handle client frames until the socket is gone (closing, frames are ignored)."""
         hello_by = asyncio.get_running_loop().time() + self.chat.settings.hello_timeout
         while True:
-            try:
-                if self.greeted:
-                    message = await self.ws.receive()
-                else:  # a socket that never says hello is not kept open
-                    left = hello_by - asyncio.get_running_loop().time()
-                    message = await asyncio.wait_for(self.ws.receive(), max(left, 0.0))
-            except TimeoutError:
-                self.shut(Close.POLICY)
-                return
+            if self.greeted or self._close_code is not None:
+                message = await self.ws.receive()
+            else:  # a socket that never says hello is not kept open
+                try:
+                    async with asyncio.timeout_at(hello_by):
+                        message = await self.ws.receive()
+                except TimeoutError:
+                    self.shut(Close.POLICY)
+                    continue
             if message["type"] == "websocket.disconnect":
                 return
+            if self._close_code is not None:
+                continue
             text = message.get("text")
             if text is None:
                 self.error(ProtocolError("binary frames are not accepted", code="malformed"))
                 continue
             if len(text.encode()) > MAX_FRAME_BYTES:
                 self.shut(Close.TOO_BIG)
-                return
+                continue
             await self._dispatch(text)
 
     async def _dispatch(self, text: str) -> None:
@@ -166,58 +180,93 @@ class Connection(abc.ABC):
             self.error(ParoleError("no common version", code="unsupported_version"))
             self.shut(Close.VERSION)
             return False
-        self.lang = self.catalogs.negotiate(hello.lang, self.ws.headers.get("accept-language", ""))
+        self.lang = self.catalogs.negotiate(hello.lang, self._accept_language())
         self.greeted = True
         self.send(Welcome(v=max(common), lang=self.lang))
         return True
 
-    async def _pump(self) -> None:
-        while True:
-            item = await self.inbox.get()
-            if item is None:
-                self.shut(Close.SLOW)
-                return
-            _, payload = item
-            try:
-                signal = signal_decoder.decode(payload)
-                if isinstance(signal, Outage):
-                    self.send(Service(available=False))
-                elif isinstance(signal, Resync):
-                    try:
-                        await self.resync()
-                    except Unavailable:  # down again: let the client reconnect and resume
-                        self.shut(Close.AGAIN)
-                        return
-                    self.send(Service(available=True))
-                else:
-                    await self.on_signal(signal)
-            except ParoleError as exc:
-                log.warning("signal not delivered to a %s: %s", self.role, exc.code)
+    def _accept_language(self) -> str:
+        # From the scope: ``ws.headers`` would keep a parsed copy for the socket's life.
+        for name, value in self.ws.scope["headers"]:
+            if name == b"accept-language":
+                return str(value.decode("latin-1"))
+        return ""
 
-    async def _write(self) -> None:
-        while True:
-            text = await self._outbox.get()
-            if text is None:
-                return
-            await self.ws.send_text(text)
+    # --- the box and its worker ---------------------------------------------------------
+    def _arrived(self, channel: str, payload: bytes) -> None:
+        self._put(payload)
+
+    def _put(self, item: str | bytes) -> None:
+        if self._close_code is not None:
+            return
+        if len(self._box) >= OUTBOX_SIZE:
+            self.shut(Close.SLOW)
+            return
+        self._box.append(item)
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work())
+
+    async def _work(self) -> None:
+        """Drain the box, then end: an idle connection keeps no task waiting."""
+        box = self._box
+        try:
+            while box:
+                item = box.pop(0)
+                if isinstance(item, str):
+                    await self.ws.send_text(item)
+                elif item is None:
+                    await self.ws.close(self._close_code or 1000)  # the reader sees it gone
+                    return
+                elif self._close_code is None:  # once closing, signals are not handled
+                    await self._handle_signal(item)
+        except (WebSocketDisconnect, OSError):  # the socket is gone: the reader is told too
+            self._close_code = self._close_code or 1000
+            box.clear()
+        except Exception:
+            log.exception("unexpected error writing to a %s", self.role)
+            self._close_code = self._close_code or INTERNAL_ERROR
+            box.clear()
+            with contextlib.suppress(Exception):  # so that the reader is told
+                await self.ws.close(self._close_code)
+        finally:
+            self._worker = None
+
+    async def _handle_signal(self, payload: bytes) -> None:
+        try:
+            signal = signal_decoder.decode(payload)
+            if isinstance(signal, Outage):
+                self.send(Service(available=False))
+            elif isinstance(signal, Resync):
+                try:
+                    await self.resync()
+                except Unavailable:  # down again: let the client reconnect and resume
+                    self.shut(Close.AGAIN)
+                    return
+                self.send(Service(available=True))
+            else:
+                await self.on_signal(signal)
+        except ParoleError as exc:
+            log.warning("signal not delivered to a %s: %s", self.role, exc.code)
+        except Exception:
+            log.exception("unexpected error handling a signal for a %s", self.role)
+            self.shut(INTERNAL_ERROR)
 
     # --- sending -----------------------------------------------------------------------
     def send(self, message: Message) -> None:
         """Queue a frame for the client; never waits (see the module doc)."""
-        try:
-            self._outbox.put_nowait(encode(message))
-        except Full:
-            self.shut(Close.SLOW)
+        self._put(encode(message))
 
     def shut(self, code: int) -> None:
-        """Close after what is queued is sent (or at once if the outbox is full)."""
+        """Close after what is queued is sent (at once if the box is full); the first
+        reason given is the one the client gets, and nothing is queued after it."""
+        if self._close_code is not None:
+            return
         self._close_code = code
-        while True:
-            try:
-                self._outbox.put_nowait(None)
-                return
-            except Full:
-                self._outbox.get_nowait()
+        if len(self._box) >= OUTBOX_SIZE:
+            self._box.clear()
+        self._box.append(None)
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work())
 
     def error(self, exc: ParoleError, ref: str | None = None) -> None:
         text = self.catalogs.text(self.lang, f"error.{exc.code}")
