@@ -185,6 +185,34 @@ return 1
 """
 )
 
+RESUME_VISITOR = (
+    _REAP
+    + """
+-- KEYS: token, leases; ARGV: visitor key prefix, lease_ttl_ms, channel, signal.
+-- The session is msgpack (msgspec writes a map by field name): cmsgpack edits only its
+-- generation, as VisitorSession.attach does. A None field comes back missing, which
+-- msgspec reads as its default (None for every optional field of VisitorSession).
+local id = redis.call('GET', KEYS[1])
+if not id then return nil end
+local key = ARGV[1] .. id
+local raw = redis.call('GET', key)
+if not raw then return nil end
+local session = cmsgpack.unpack(raw)
+local generation = (session.generation or 0) + 1
+session.generation = generation
+raw = cmsgpack.pack(session)
+redis.call('SET', key, raw, 'KEEPTTL')
+redis.call('ZREM', KEYS[2], id .. ':' .. (generation - 1))
+redis.call('ZADD', KEYS[2], now_ms() + tonumber(ARGV[2]), id .. ':' .. generation)
+local function fill(text)
+  text = string.gsub(text, '{id}', function() return id end)
+  return (string.gsub(text, '{generation}', function() return tostring(generation) end))
+end
+redis.call('PUBLISH', fill(ARGV[3]), fill(ARGV[4]))
+return raw
+"""
+)
+
 CLAIM_LEASES = (
     _REAP
     + """
@@ -251,6 +279,7 @@ class RedisBackend(Backend):
                 "append": APPEND,
                 "expire_all": EXPIRE_ALL,
                 "renew_leases": RENEW_LEASES,
+                "resume_visitor": RESUME_VISITOR,
                 "claim_leases": CLAIM_LEASES,
                 "count": COUNT,
             }.items()
@@ -463,6 +492,20 @@ class RedisBackend(Backend):
     @_available
     async def update_visitor(self, visitor_id: str, change: Callable[[VisitorSession], T]) -> T:
         return await self._update(f"visitor:{visitor_id}", VisitorSession, change)
+
+    @_available
+    async def resume_visitor(
+        self, token_hash: str, lease_kind: str, lease_ttl: float, channel: str, signal: bytes
+    ) -> VisitorSession | None:
+        keys = [f"{PREFIX}token:{token_hash}", f"{PREFIX}leases:{lease_kind}"]
+        args: list[bytes | str | int] = [
+            f"{PREFIX}visitor:",
+            _ms(lease_ttl),
+            CHANNELS + channel,
+            signal,
+        ]
+        raw = await self._scripts["resume_visitor"](keys=keys, args=args)
+        return None if raw is None else msgspec.msgpack.decode(raw, type=VisitorSession)
 
     @_available
     async def dequeue(self, session: VisitorSession) -> bool:

@@ -70,6 +70,10 @@ class Replaced(msgspec.Struct, tag="_replaced", tag_field="type"):
     generation: int
 
 
+#: The encoded ``Replaced`` with the backend's holes in it (see Backend.resume_visitor).
+REPLACED_SIGNAL = b'{"type":"_replaced","generation":{generation}}'
+
+
 def visitor_channel(visitor_id: str) -> str:
     return f"visitor:{visitor_id}"
 
@@ -240,16 +244,22 @@ class Chat:
         return session, token, position
 
     async def resume(self, token: str) -> tuple[VisitorSession, int]:
-        """Reattach a session by its token; returns it and the new generation."""
-        found = await self.backend.visitor_by_token(hash_token(token))
-        if found is None:
-            raise ParoleError("unknown or expired session", code="resume_failed")
-        generation = await self.backend.update_visitor(found.id, VisitorSession.attach)
-        await self.publish(visitor_channel(found.id), Replaced(generation=generation))
-        session = await self.backend.get_visitor(found.id)
+        """Reattach a session by its token; returns it and the new generation.
+
+        One backend step takes the session over, holds this connection's lease and
+        tells older connections they were replaced: a storm of resumes after a
+        process died costs the survivor as little as possible.
+        """
+        session = await self.backend.resume_visitor(
+            hash_token(token),
+            VISITOR,
+            self.settings.lease_ttl,
+            visitor_channel("{id}"),
+            REPLACED_SIGNAL,
+        )
         if session is None:
-            raise ParoleError("expired session", code="resume_failed")
-        return session, generation
+            raise ParoleError("unknown or expired session", code="resume_failed")
+        return session, session.generation
 
     async def rename(self, visitor_id: str, pseudonym: str) -> VisitorSession:
         name = clean_pseudonym(pseudonym)

@@ -50,7 +50,7 @@ class VisitorConnection(Connection):
             self.send(self.hours.watch(self.site, self._on_status))
             if frame.resume is not None:
                 session, generation = await self.chat.resume(frame.resume)
-                await self._bind(session, generation, token=None, last_seq=frame.last_seq)
+                await self._bind(session, generation, None, frame.last_seq, leased=True)
             return
         if isinstance(frame, Join):
             if self.session is not None:
@@ -58,7 +58,7 @@ class VisitorConnection(Connection):
             session, token, _ = await self.chat.join(
                 frame.pole, frame.pseudonym, frame.question, frame.client_id, self.site
             )
-            await self._bind(session, session.generation, token=token, last_seq=0)
+            await self._bind(session, session.generation, token, 0)
             return
         session = self._require_session()
         if isinstance(frame, Rename):
@@ -78,11 +78,20 @@ class VisitorConnection(Connection):
         return self.session
 
     async def _bind(
-        self, session: VisitorSession, generation: int, token: str | None, last_seq: int
+        self,
+        session: VisitorSession,
+        generation: int,
+        token: str | None,
+        last_seq: int,
+        leased: bool = False,
     ) -> None:
+        """Serve ``session`` on this socket; ``leased``: the backend took its lease already."""
         self.session, self.generation = session, generation
         self._lease = f"{session.id}:{generation}"
-        await self.keeper.hold(VISITOR, self._lease)
+        if leased:
+            self.keeper.adopt(VISITOR, self._lease)
+        else:
+            await self.keeper.hold(VISITOR, self._lease)
         await self.inbox.add(visitor_channel(session.id))
         self.send(session_message(session, token))
         if session.state is VisitorState.WAITING:
