@@ -134,7 +134,7 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def resume_visitor(
         self, token_hash: str, lease_kind: str, lease_ttl: float, channel: str, signal: bytes
-    ) -> VisitorSession | None:
+    ) -> tuple[VisitorSession, int, int | None] | None:
         """A connection takes over the session of ``token_hash``, in one atomic step.
 
         Applies :meth:`VisitorSession.attach` (the returned copy holds the new
@@ -143,7 +143,10 @@ class Backend(abc.ABC):
         kind (a newer connection owns the session: nothing is left to do when it runs
         out); then publishes ``signal`` on ``channel``, where ``{id}`` and
         ``{generation}`` stand for the visitor id and the new generation in both.
-        Returns None, changing nothing, if no session has that token hash.
+
+        Returns the session with, read at the same instant, the length of its pole's
+        queue and its position there (None: not waiting), as :meth:`positions` would;
+        or None, changing nothing, if no session has that token hash.
         """
 
     @abc.abstractmethod

@@ -209,7 +209,7 @@ class MemoryBackend(Backend):
 
     async def resume_visitor(
         self, token_hash: str, lease_kind: str, lease_ttl: float, channel: str, signal: bytes
-    ) -> VisitorSession | None:
+    ) -> tuple[VisitorSession, int, int | None] | None:
         raw_id = self._get(f"token:{token_hash}")
         if raw_id is None:
             return None
@@ -227,7 +227,8 @@ class MemoryBackend(Backend):
             channel = channel.replace(hole, value)
             signal = signal.replace(hole.encode(), value.encode())
         self._hub.deliver(channel, signal)
-        return session
+        waiting, (position,) = await self.positions(session.pole, [session])
+        return session, waiting, position
 
     async def dequeue(self, session: VisitorSession) -> bool:
         self._reap()

@@ -188,13 +188,15 @@ return 1
 RESUME_VISITOR = (
     _REAP
     + """
--- KEYS: token, leases; ARGV: visitor key prefix, lease_ttl_ms, channel, signal.
+-- KEYS: token, leases; ARGV: key prefix, lease_ttl_ms, channel, signal.
+-- Returns {session, length of its pole's queue, its position there or 0}. The visitor
+-- and queue keys come from stored values, so they are not in KEYS (one Redis, no Cluster).
 -- The session is msgpack (msgspec writes a map by field name): cmsgpack edits only its
 -- generation, as VisitorSession.attach does. A None field comes back missing, which
 -- msgspec reads as its default (None for every optional field of VisitorSession).
 local id = redis.call('GET', KEYS[1])
 if not id then return nil end
-local key = ARGV[1] .. id
+local key = ARGV[1] .. 'visitor:' .. id
 local raw = redis.call('GET', key)
 if not raw then return nil end
 local session = cmsgpack.unpack(raw)
@@ -209,7 +211,10 @@ local function fill(text)
   return (string.gsub(text, '{generation}', function() return tostring(generation) end))
 end
 redis.call('PUBLISH', fill(ARGV[3]), fill(ARGV[4]))
-return raw
+local queue = ARGV[1] .. 'queue:' .. session.pole
+reap(queue, ARGV[1] .. 'queue-exp:' .. session.pole)
+local rank = redis.call('ZRANK', queue, id)
+return {raw, redis.call('ZCARD', queue), rank and rank + 1 or 0}
 """
 )
 
@@ -496,16 +501,15 @@ class RedisBackend(Backend):
     @_available
     async def resume_visitor(
         self, token_hash: str, lease_kind: str, lease_ttl: float, channel: str, signal: bytes
-    ) -> VisitorSession | None:
+    ) -> tuple[VisitorSession, int, int | None] | None:
         keys = [f"{PREFIX}token:{token_hash}", f"{PREFIX}leases:{lease_kind}"]
-        args: list[bytes | str | int] = [
-            f"{PREFIX}visitor:",
-            _ms(lease_ttl),
-            CHANNELS + channel,
-            signal,
-        ]
-        raw = await self._scripts["resume_visitor"](keys=keys, args=args)
-        return None if raw is None else msgspec.msgpack.decode(raw, type=VisitorSession)
+        args: list[bytes | str | int] = [PREFIX, _ms(lease_ttl), CHANNELS + channel, signal]
+        found = await self._scripts["resume_visitor"](keys=keys, args=args)
+        if found is None:
+            return None
+        raw, waiting, position = found
+        session = msgspec.msgpack.decode(raw, type=VisitorSession)
+        return session, int(waiting), int(position) or None
 
     @_available
     async def dequeue(self, session: VisitorSession) -> bool:

@@ -529,9 +529,10 @@ async def test_update_visitor_keeps_the_sessions_lifetime(backend: Backend) -> N
 
 
 async def resume(backend: Backend, token_hash: str, ttl: float = LONG) -> VisitorSession | None:
-    return await backend.resume_visitor(
+    found = await backend.resume_visitor(
         token_hash, "visitor", ttl, "visitor:{id}", b'{"generation":{generation},"of":"{id}"}'
     )
+    return None if found is None else found[0]
 
 
 async def test_resume_visitor_attaches_the_session_and_returns_it(backend: Backend) -> None:
@@ -547,6 +548,30 @@ async def test_resume_visitor_attaches_the_session_and_returns_it(backend: Backe
     assert second == msgspec.structs.replace(expected, generation=2)
     assert await backend.get_visitor(visitor.id) == second
     assert await backend.visitor_by_token(visitor.token_hash) == second
+
+
+async def test_resume_visitor_reads_the_queue_length_and_position_as_positions_does(
+    backend: Backend,
+) -> None:
+    first, second, third = [await waiting(backend, "orientation") for _ in range(3)]
+    gone = await waiting(backend, "orientation", ttl=SHORT)
+    other_pole = await waiting(backend, "emploi")
+    await backend.dequeue(second)
+    await backend.update_visitor(second.id, VisitorSession.end)
+    await asyncio.sleep(PAST_SHORT)  # gone expired: counted nowhere
+
+    found = [
+        await backend.resume_visitor(v.token_hash, "visitor", LONG, "v:{id}", b"")
+        for v in (first, second, third, gone, other_pole)
+    ]
+
+    assert [None if f is None else f[1:] for f in found] == [
+        (2, 1),
+        (2, None),
+        (2, 2),
+        None,
+        (1, 1),
+    ]
 
 
 async def test_resume_visitor_keeps_every_field_and_counts_from_the_stored_generation(
