@@ -294,6 +294,8 @@ class RedisBackend(Backend):
         self._pubsub: Any = None
         self._listener: asyncio.Task[None] | None = None
         self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._unsent: list[str] = []  # channels whose SUBSCRIBE is about to go
+        self._sending: set[asyncio.Task[None]] = set()
         # A channel of this process only, so the pub/sub connection exists from the start.
         self._own_channel = f"{CHANNELS}_process:{secrets.token_hex(8)}"
 
@@ -365,13 +367,30 @@ class RedisBackend(Backend):
         name = CHANNELS + channel
         future = asyncio.get_running_loop().create_future()
         self._confirmations[name] = future
+        self._unsent.append(name)
+        if len(self._unsent) == 1:
+            # One SUBSCRIBE for every channel asked for in this turn of the event loop (the
+            # sockets of a reconnection storm open together), sent by a task so that no
+            # caller's cancellation can strand the others.
+            task = asyncio.create_task(self._send_subscriptions())
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
         try:
-            await self._pubsub.subscribe(name)
             await asyncio.wait_for(future, 5.0)
-        except (RedisError, OSError, TimeoutError) as exc:
+        except TimeoutError as exc:
             self._confirmations.pop(name, None)
             # Resubscribed with every other channel once the connection is back.
             raise Unavailable("subscribe") from exc
+
+    async def _send_subscriptions(self) -> None:
+        names, self._unsent = self._unsent, []
+        try:
+            await self._pubsub.subscribe(*names)
+        except (RedisError, OSError):
+            for name in names:
+                future = self._confirmations.pop(name, None)
+                if future is not None and not future.done():
+                    future.set_exception(Unavailable("subscribe"))
 
     async def _unsubscribe(self, channel: str) -> None:
         with contextlib.suppress(RedisError, OSError):

@@ -1238,6 +1238,21 @@ async def test_a_slow_subscriber_overflows_while_a_fast_one_gets_everything(
     await assert_nothing_more(fast)
 
 
+async def test_many_subscribers_adding_channels_at_once_each_get_theirs(
+    backend: Backend,
+) -> None:
+    subscribers = [backend.subscriber() for _ in range(50)]
+    channels = [unique("visitor:v") for _ in subscribers]
+
+    await asyncio.gather(*(s.add(c) for s, c in zip(subscribers, channels, strict=True)))
+    for channel in channels:
+        await backend.publish(channel, channel.encode())
+
+    for subscriber, channel in zip(subscribers, channels, strict=True):
+        assert await received(subscriber) == (channel, channel.encode())
+    await assert_nothing_more(*subscribers)
+
+
 # --- nothing left behind ------------------------------------------------------------------------
 
 
