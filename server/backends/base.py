@@ -132,6 +132,24 @@ class Backend(abc.ABC):
         """Atomic read-change-write; raises NotFound if the session is gone."""
 
     @abc.abstractmethod
+    async def resume_visitor(
+        self, token_hash: str, lease_kind: str, lease_ttl: float, channel: str, signal: bytes
+    ) -> tuple[VisitorSession, int, int | None] | None:
+        """A connection takes over the session of ``token_hash``, in one atomic step.
+
+        Applies :meth:`VisitorSession.attach` (the returned copy holds the new
+        generation); makes the lease ``<id>:<generation>`` of ``lease_kind`` run out
+        ``lease_ttl`` seconds from now and drops the previous generation's lease of that
+        kind (a newer connection owns the session: nothing is left to do when it runs
+        out); then publishes ``signal`` on ``channel``, where ``{id}`` and
+        ``{generation}`` stand for the visitor id and the new generation in both.
+
+        Returns the session with, read at the same instant, the length of its pole's
+        queue and its position there (None: not waiting), as :meth:`positions` would;
+        or None, changing nothing, if no session has that token hash.
+        """
+
+    @abc.abstractmethod
     async def dequeue(self, session: VisitorSession) -> bool:
         """Remove a visitor from their pole's queue; False if they were not in it."""
 

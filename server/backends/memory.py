@@ -207,6 +207,29 @@ class MemoryBackend(Backend):
     async def update_visitor(self, visitor_id: str, change: Callable[[VisitorSession], T]) -> T:
         return self._update(f"visitor:{visitor_id}", VisitorSession, change)
 
+    async def resume_visitor(
+        self, token_hash: str, lease_kind: str, lease_ttl: float, channel: str, signal: bytes
+    ) -> tuple[VisitorSession, int, int | None] | None:
+        raw_id = self._get(f"token:{token_hash}")
+        if raw_id is None:
+            return None
+        visitor_id = raw_id.decode()
+        session = self._load(f"visitor:{visitor_id}", VisitorSession)
+        if session is None:
+            return None
+        generation = session.attach()
+        key = f"visitor:{visitor_id}"
+        self._values[key] = (_encode(session), self._values[key][1])
+        await self.drop_lease(lease_kind, f"{visitor_id}:{generation - 1}")
+        await self.renew_leases(lease_kind, [f"{visitor_id}:{generation}"], lease_ttl)
+        fill = {"{id}": visitor_id, "{generation}": str(generation)}
+        for hole, value in fill.items():
+            channel = channel.replace(hole, value)
+            signal = signal.replace(hole.encode(), value.encode())
+        self._hub.deliver(channel, signal)
+        waiting, (position,) = await self.positions(session.pole, [session])
+        return session, waiting, position
+
     async def dequeue(self, session: VisitorSession) -> bool:
         self._reap()
         queue = self._queues.get(session.pole)

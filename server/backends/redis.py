@@ -191,6 +191,39 @@ return 1
 """
 )
 
+RESUME_VISITOR = (
+    _REAP
+    + """
+-- KEYS: token, leases; ARGV: key prefix, lease_ttl_ms, channel, signal.
+-- Returns {session, length of its pole's queue, its position there or 0}. The visitor
+-- and queue keys come from stored values, so they are not in KEYS (one Redis, no Cluster).
+-- The session is msgpack (msgspec writes a map by field name): cmsgpack edits only its
+-- generation, as VisitorSession.attach does. A None field comes back missing, which
+-- msgspec reads as its default (None for every optional field of VisitorSession).
+local id = redis.call('GET', KEYS[1])
+if not id then return nil end
+local key = ARGV[1] .. 'visitor:' .. id
+local raw = redis.call('GET', key)
+if not raw then return nil end
+local session = cmsgpack.unpack(raw)
+local generation = (session.generation or 0) + 1
+session.generation = generation
+raw = cmsgpack.pack(session)
+redis.call('SET', key, raw, 'KEEPTTL')
+redis.call('ZREM', KEYS[2], id .. ':' .. (generation - 1))
+redis.call('ZADD', KEYS[2], now_ms() + tonumber(ARGV[2]), id .. ':' .. generation)
+local function fill(text)
+  text = string.gsub(text, '{id}', function() return id end)
+  return (string.gsub(text, '{generation}', function() return tostring(generation) end))
+end
+redis.call('PUBLISH', fill(ARGV[3]), fill(ARGV[4]))
+local queue = ARGV[1] .. 'queue:' .. session.pole
+reap(queue, ARGV[1] .. 'queue-exp:' .. session.pole)
+local rank = redis.call('ZRANK', queue, id)
+return {raw, redis.call('ZCARD', queue), rank and rank + 1 or 0}
+"""
+)
+
 CLAIM_LEASES = (
     _REAP
     + """
@@ -257,6 +290,7 @@ class RedisBackend(Backend):
                 "append": APPEND,
                 "expire_all": EXPIRE_ALL,
                 "renew_leases": RENEW_LEASES,
+                "resume_visitor": RESUME_VISITOR,
                 "claim_leases": CLAIM_LEASES,
                 "count": COUNT,
             }.items()
@@ -266,6 +300,8 @@ class RedisBackend(Backend):
         self._pubsub: Any = None
         self._listener: asyncio.Task[None] | None = None
         self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._unsent: list[str] = []  # channels whose SUBSCRIBE is about to go
+        self._sending: set[asyncio.Task[None]] = set()
         # A channel of this process only, so the pub/sub connection exists from the start.
         self._own_channel = f"{CHANNELS}_process:{secrets.token_hex(8)}"
 
@@ -337,13 +373,30 @@ class RedisBackend(Backend):
         name = CHANNELS + channel
         future = asyncio.get_running_loop().create_future()
         self._confirmations[name] = future
+        self._unsent.append(name)
+        if len(self._unsent) == 1:
+            # One SUBSCRIBE for every channel asked for in this turn of the event loop (the
+            # sockets of a reconnection storm open together), sent by a task so that no
+            # caller's cancellation can strand the others.
+            task = asyncio.create_task(self._send_subscriptions())
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
         try:
-            await self._pubsub.subscribe(name)
             await asyncio.wait_for(future, 5.0)
-        except (RedisError, OSError, TimeoutError) as exc:
+        except TimeoutError as exc:
             self._confirmations.pop(name, None)
             # Resubscribed with every other channel once the connection is back.
             raise Unavailable("subscribe") from exc
+
+    async def _send_subscriptions(self) -> None:
+        names, self._unsent = self._unsent, []
+        try:
+            await self._pubsub.subscribe(*names)
+        except (RedisError, OSError):
+            for name in names:
+                future = self._confirmations.pop(name, None)
+                if future is not None and not future.done():
+                    future.set_exception(Unavailable("subscribe"))
 
     async def _unsubscribe(self, channel: str) -> None:
         with contextlib.suppress(RedisError, OSError):
@@ -469,6 +522,19 @@ class RedisBackend(Backend):
     @_available
     async def update_visitor(self, visitor_id: str, change: Callable[[VisitorSession], T]) -> T:
         return await self._update(f"visitor:{visitor_id}", VisitorSession, change)
+
+    @_available
+    async def resume_visitor(
+        self, token_hash: str, lease_kind: str, lease_ttl: float, channel: str, signal: bytes
+    ) -> tuple[VisitorSession, int, int | None] | None:
+        keys = [f"{PREFIX}token:{token_hash}", f"{PREFIX}leases:{lease_kind}"]
+        args: list[bytes | str | int] = [PREFIX, _ms(lease_ttl), CHANNELS + channel, signal]
+        found = await self._scripts["resume_visitor"](keys=keys, args=args)
+        if found is None:
+            return None
+        raw, waiting, position = found
+        session = msgspec.msgpack.decode(raw, type=VisitorSession)
+        return session, int(waiting), int(position) or None
 
     @_available
     async def dequeue(self, session: VisitorSession) -> bool:

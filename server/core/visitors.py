@@ -71,7 +71,11 @@ class VisitorSession(msgspec.Struct):
         self.pseudonym = pseudonym
 
     def attach(self) -> int:
-        """A connection takes the session over; returns its generation."""
+        """A connection takes the session over; returns its generation.
+
+        ``Backend.resume_visitor`` applies this rule inside the store (a Lua script in
+        Redis): change one, change the other.
+        """
         self.generation += 1
         return self.generation
 

@@ -70,6 +70,13 @@ class Replaced(msgspec.Struct, tag="_replaced", tag_field="type"):
     generation: int
 
 
+#: A pole's queue length and a visitor's position in it (None: not waiting there).
+Place = tuple[int, int | None]
+
+#: The encoded ``Replaced`` with the backend's holes in it (see Backend.resume_visitor).
+REPLACED_SIGNAL = b'{"type":"_replaced","generation":{generation}}'
+
+
 def visitor_channel(visitor_id: str) -> str:
     return f"visitor:{visitor_id}"
 
@@ -238,17 +245,25 @@ class Chat:
         await self.announce_queue(pole)
         return session, token, position
 
-    async def resume(self, token: str) -> tuple[VisitorSession, int]:
-        """Reattach a session by its token; returns it and the new generation."""
-        found = await self.backend.visitor_by_token(hash_token(token))
+    async def resume(self, token: str) -> tuple[VisitorSession, Place]:
+        """Reattach a session by its token; returns it (holding the new generation) and
+        its place in its pole's queue (length, position or None if not waiting).
+
+        One backend step takes the session over, holds this connection's lease, tells
+        older connections they were replaced and reads the place: a storm of resumes
+        after a process died costs the survivor as little as possible.
+        """
+        found = await self.backend.resume_visitor(
+            hash_token(token),
+            VISITOR,
+            self.settings.lease_ttl,
+            visitor_channel("{id}"),
+            REPLACED_SIGNAL,
+        )
         if found is None:
             raise ParoleError("unknown or expired session", code="resume_failed")
-        generation = await self.backend.update_visitor(found.id, VisitorSession.attach)
-        await self.publish(visitor_channel(found.id), Replaced(generation=generation))
-        session = await self.backend.get_visitor(found.id)
-        if session is None:
-            raise ParoleError("expired session", code="resume_failed")
-        return session, generation
+        session, waiting, position = found
+        return session, (waiting, position)
 
     async def rename(self, visitor_id: str, pseudonym: str) -> VisitorSession:
         name = clean_pseudonym(pseudonym)

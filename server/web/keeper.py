@@ -49,6 +49,10 @@ class Keeper:
         self._held[kind].add(member)
         await self.backend.renew_leases(kind, [member], self.settings.lease_ttl)
 
+    def adopt(self, kind: str, member: str) -> None:
+        """As :meth:`hold`, for a lease the backend has just renewed (a resume)."""
+        self._held[kind].add(member)
+
     async def let_go(self, kind: str, member: str) -> None:
         """Stop renewing and drop the lease: its socket closed cleanly."""
         self._held[kind].discard(member)

@@ -24,7 +24,7 @@ from server.core.estimates import wait_range
 from server.core.visitors import VisitorSession
 
 from .background import stop_tasks
-from .chat import Chat, QueueChanged, queue_channel
+from .chat import Chat, Place, QueueChanged, queue_channel
 from .hours import Hours
 
 log = logging.getLogger("parole.positions")
@@ -46,6 +46,7 @@ class Positions:
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._inbox: Subscriber | None = None
+        self._heard = 0  # queue changes, outages and overflows heard of, in any pole
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -62,16 +63,31 @@ class Positions:
             await self._inbox.close()
 
     # --- for visitor sockets -----------------------------------------------------------
-    async def add(self, session: VisitorSession, send: Send) -> None:
-        """Keep ``session`` (waiting) informed of its position, from now on and at once."""
+    def heard(self) -> int:
+        """How many queue changes this process has heard of: see :meth:`add`."""
+        return self._heard
+
+    async def add(
+        self, session: VisitorSession, send: Send, place: Place | None = None, heard: int = 0
+    ) -> None:
+        """Keep ``session`` (waiting) informed of its position, from now on and at once.
+
+        ``place``: its queue's length and its position, read by a resume that began when
+        :meth:`heard` returned ``heard``. It is sent as is, sparing a lookup, unless a
+        change heard since (or a queue not listened to yet) may have made it stale.
+        """
         pole = session.pole
         if pole not in self._waiting:
             self._waiting[pole] = {}
             assert self._inbox is not None
             await self._inbox.add(queue_channel(pole))
             self._takes[pole] = await self.backend.recent_takes(pole)
+            place = None
         self._waiting[pole][session.id] = (session, send)
-        waiting, (position,) = await self.backend.positions(pole, [session])
+        if place is None or heard != self._heard:
+            waiting, (position,) = await self.backend.positions(pole, [session])
+        else:
+            waiting, position = place
         if position is not None:
             send(self._frame(pole, position, waiting))
 
@@ -96,6 +112,7 @@ class Positions:
         while True:
             assert self._inbox is not None
             item = await self._inbox.get()
+            self._heard += 1
             if item is None:  # overflowed: listen afresh and read every position again
                 old, self._inbox = self._inbox, self.backend.subscriber()
                 await old.close()

@@ -21,7 +21,7 @@ from protocol.messages import (
 from server.core.errors import IllegalTransition, ParoleError
 from server.core.visitors import VisitorSession, VisitorState
 
-from .chat import VISITOR, Replaced, session_message, visitor_channel
+from .chat import VISITOR, Place, Replaced, session_message, visitor_channel
 from .connection import Connection
 from .hours import Hours
 from .positions import Positions
@@ -49,8 +49,9 @@ class VisitorConnection(Connection):
             self.site = frame.site
             self.send(self.hours.watch(self.site, self._on_status))
             if frame.resume is not None:
-                session, generation = await self.chat.resume(frame.resume)
-                await self._bind(session, generation, token=None, last_seq=frame.last_seq)
+                heard = self.positions.heard()
+                session, place = await self.chat.resume(frame.resume)
+                await self._bind(session, None, frame.last_seq, place, heard)
             return
         if isinstance(frame, Join):
             if self.session is not None:
@@ -58,7 +59,7 @@ class VisitorConnection(Connection):
             session, token, _ = await self.chat.join(
                 frame.pole, frame.pseudonym, frame.question, frame.client_id, self.site
             )
-            await self._bind(session, session.generation, token=token, last_seq=0)
+            await self._bind(session, token, 0)
             return
         session = self._require_session()
         if isinstance(frame, Rename):
@@ -78,15 +79,25 @@ class VisitorConnection(Connection):
         return self.session
 
     async def _bind(
-        self, session: VisitorSession, generation: int, token: str | None, last_seq: int
+        self,
+        session: VisitorSession,
+        token: str | None,
+        last_seq: int,
+        place: Place | None = None,
+        heard: int = 0,
     ) -> None:
-        self.session, self.generation = session, generation
-        self._lease = f"{session.id}:{generation}"
-        await self.keeper.hold(VISITOR, self._lease)
+        """Serve ``session`` on this socket. After a resume, ``place`` is given: the backend
+        took the lease and read the position already (see Positions.add for ``heard``)."""
+        self.session, self.generation = session, session.generation
+        self._lease = f"{session.id}:{session.generation}"
+        if place is None:
+            await self.keeper.hold(VISITOR, self._lease)
+        else:
+            self.keeper.adopt(VISITOR, self._lease)
         await self.inbox.add(visitor_channel(session.id))
         self.send(session_message(session, token))
         if session.state is VisitorState.WAITING:
-            await self.positions.add(session, self.send)
+            await self.positions.add(session, self.send, place, heard)
         if session.conversation is not None:
             await self.follow(session.conversation, last_seq)
 

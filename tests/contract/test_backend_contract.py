@@ -529,6 +529,141 @@ async def test_update_visitor_keeps_the_sessions_lifetime(backend: Backend) -> N
     assert await backend.visitor_by_token(visitor.token_hash) is None
 
 
+# --- resume_visitor ------------------------------------------------------------------------
+
+
+async def resume(backend: Backend, token_hash: str, ttl: float = LONG) -> VisitorSession | None:
+    found = await backend.resume_visitor(
+        token_hash, "visitor", ttl, "visitor:{id}", b'{"generation":{generation},"of":"{id}"}'
+    )
+    return None if found is None else found[0]
+
+
+async def test_resume_visitor_attaches_the_session_and_returns_it(backend: Backend) -> None:
+    visitor = await waiting(backend, question="Un BTS en alternance ?")
+    await backend.update_visitor(visitor.id, lambda s: s.assign("c-1"))
+
+    first = await resume(backend, visitor.token_hash)
+    second = await resume(backend, visitor.token_hash)
+
+    assert first is not None and second is not None
+    expected = msgspec.structs.replace(visitor, state=VisitorState.TALKING, conversation="c-1")
+    assert first == msgspec.structs.replace(expected, generation=1)
+    assert second == msgspec.structs.replace(expected, generation=2)
+    assert await backend.get_visitor(visitor.id) == second
+    assert await backend.visitor_by_token(visitor.token_hash) == second
+
+
+async def test_resume_visitor_reads_the_queue_length_and_position_as_positions_does(
+    backend: Backend,
+) -> None:
+    first, second, third = [await waiting(backend, "orientation") for _ in range(3)]
+    gone = await waiting(backend, "orientation", ttl=SHORT)
+    other_pole = await waiting(backend, "emploi")
+    await backend.dequeue(second)
+    await backend.update_visitor(second.id, VisitorSession.end)
+    await asyncio.sleep(PAST_SHORT)  # gone expired: counted nowhere
+
+    found = [
+        await backend.resume_visitor(v.token_hash, "visitor", LONG, "v:{id}", b"")
+        for v in (first, second, third, gone, other_pole)
+    ]
+
+    assert [None if f is None else f[1:] for f in found] == [
+        (2, 1),
+        (2, None),
+        (2, 2),
+        None,
+        (1, 1),
+    ]
+
+
+async def test_resume_visitor_keeps_every_field_and_counts_from_the_stored_generation(
+    backend: Backend,
+) -> None:
+    visitor = await waiting(backend, pseudonym="Loutre étoilée 🦦")
+    await backend.update_visitor(visitor.id, VisitorSession.close)
+    await backend.update_visitor(visitor.id, lambda s: [s.attach() for _ in range(41)])
+
+    resumed = await resume(backend, visitor.token_hash)
+
+    stored = await backend.get_visitor(visitor.id)
+    assert resumed == stored
+    assert stored == msgspec.structs.replace(
+        visitor, state=VisitorState.ENDED, closed=True, generation=42
+    )
+
+
+async def test_resume_visitor_of_an_unknown_or_expired_token_is_none_and_changes_nothing(
+    backend: Backend,
+) -> None:
+    visitor = await waiting(backend, ttl=SHORT)
+    subscriber = backend.subscriber()
+    await subscriber.add(f"visitor:{visitor.id}")
+
+    assert await resume(backend, "tokenhash-unknown") is None
+    await asyncio.sleep(PAST_SHORT)
+    assert await resume(backend, visitor.token_hash) is None
+
+    assert await backend.get_visitor(visitor.id) is None
+    await asyncio.sleep(PAST_SHORT)
+    assert await backend.claim_expired("visitor") == []
+    await assert_nothing_more(subscriber)
+
+
+async def test_resume_visitor_keeps_the_sessions_lifetime(backend: Backend) -> None:
+    visitor = await waiting(backend, ttl=SHORT)
+    assert await resume(backend, visitor.token_hash) is not None
+
+    await asyncio.sleep(PAST_SHORT)
+
+    assert await backend.get_visitor(visitor.id) is None
+    assert await resume(backend, visitor.token_hash) is None
+
+
+async def test_resume_visitor_publishes_the_filled_signal_on_the_filled_channel(
+    backend: Backend,
+) -> None:
+    visitor = await waiting(backend)
+    subscriber = backend.subscriber()
+    await subscriber.add(f"visitor:{visitor.id}")
+
+    await resume(backend, visitor.token_hash)
+    await resume(backend, visitor.token_hash)
+
+    for generation in (1, 2):
+        payload = f'{{"generation":{generation},"of":"{visitor.id}"}}'.encode()
+        assert await received(subscriber) == (f"visitor:{visitor.id}", payload)
+    await assert_nothing_more(subscriber)
+
+
+async def test_resume_visitor_holds_the_new_generations_lease_and_drops_the_previous_one(
+    backend: Backend,
+) -> None:
+    visitor = await waiting(backend)
+    await backend.renew_leases("visitor", [f"{visitor.id}:0"], 0.1)
+    await backend.renew_leases("visitor-gone", [f"{visitor.id}:0"], 0.1)
+
+    await resume(backend, visitor.token_hash, ttl=0.2)
+    await resume(backend, visitor.token_hash, ttl=0.2)
+
+    assert await backend.claim_expired("visitor") == []
+    await asyncio.sleep(PAST_SHORT)
+    # Each resume took its own lease and dropped the one before; other kinds stay.
+    assert await backend.claim_expired("visitor") == [f"{visitor.id}:2"]
+    assert await backend.claim_expired("visitor-gone") == [f"{visitor.id}:0"]
+
+
+async def test_concurrent_resumes_each_get_a_distinct_generation(backend: Backend) -> None:
+    visitor = await waiting(backend)
+
+    resumed = await asyncio.gather(*(resume(backend, visitor.token_hash) for _ in range(20)))
+
+    assert sorted(s.generation for s in resumed if s is not None) == list(range(1, 21))
+    stored = await backend.get_visitor(visitor.id)
+    assert stored is not None and stored.generation == 20
+
+
 # --- queues ---------------------------------------------------------------------------------------
 
 
@@ -1158,6 +1293,21 @@ async def test_a_slow_subscriber_overflows_while_a_fast_one_gets_everything(
     assert await received(slow) is None
     assert await received(slow) is None
     await assert_nothing_more(fast)
+
+
+async def test_many_subscribers_adding_channels_at_once_each_get_theirs(
+    backend: Backend,
+) -> None:
+    subscribers = [backend.subscriber() for _ in range(50)]
+    channels = [unique("visitor:v") for _ in subscribers]
+
+    await asyncio.gather(*(s.add(c) for s, c in zip(subscribers, channels, strict=True)))
+    for channel in channels:
+        await backend.publish(channel, channel.encode())
+
+    for subscriber, channel in zip(subscribers, channels, strict=True):
+        assert await received(subscriber) == (channel, channel.encode())
+    await assert_nothing_more(*subscribers)
 
 
 # --- nothing left behind ------------------------------------------------------------------------

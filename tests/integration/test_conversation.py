@@ -211,6 +211,26 @@ async def test_a_reload_replays_the_whole_conversation(server: RunningServer) ->
     assert events[1]["text"] == "Première question"
 
 
+async def test_visitors_resuming_together_each_get_their_own_position(
+    server: RunningServer,
+) -> None:
+    # Each resume replaces a tab still open (no resume grace to race with).
+    tokens = []
+    for i in range(12):
+        _, session = await visitor(server, "orientation", pseudonym=f"V{i}")
+        tokens.append(session["token"])
+
+    async def resume(token: str) -> int:
+        back = await Client.open(server.ws("/ws/visitor"))
+        await back.send({"type": "hello", "versions": [1], "resume": token})
+        await back.expect("session", state="waiting")
+        position: int = (await back.expect("position"))["position"]
+        await back.close()
+        return position
+
+    assert await asyncio.gather(*(resume(token) for token in tokens)) == list(range(1, 13))
+
+
 async def test_a_second_tab_replaces_the_first(server: RunningServer) -> None:
     guest, session = await visitor(server, "emploi")
     other = await Client.open(server.ws("/ws/visitor"))

@@ -72,3 +72,11 @@ def test_every_error_code_has_a_text_in_every_catalog() -> None:
         raw = json.loads((Path(__file__).parents[2] / "locales" / f"{lang}.json").read_text())
         missing = [code for code in ERROR_CODES if f"error.{code}" not in raw]
         assert not missing, (lang, missing)
+
+
+def test_the_replaced_signal_template_encodes_a_replaced_signal() -> None:
+    from protocol.messages import encoder
+    from server.web.chat import REPLACED_SIGNAL, Replaced
+
+    filled = REPLACED_SIGNAL.replace(b"{generation}", b"42")
+    assert filled == encoder.encode(Replaced(generation=42))
