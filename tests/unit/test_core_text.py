@@ -195,3 +195,14 @@ def test_an_accepted_label_is_one_trimmed_line_without_markup(text: str) -> None
     assert text == text.strip()
     assert "<" not in text and ">" not in text
     assert not any(unicodedata.category(ch).startswith("C") for ch in text)
+
+
+@given(st.text())
+@example("Bonjour, je cherche un stage")  # nothing to drop: the fast path
+@example("Bonjour\u00a0: oui\n")  # a no-break space and a newline: the careful path
+@example("\u2028x\u200dy\u0085")  # separators and controls
+def test_clean_text_keeps_exactly_what_is_not_a_control_or_format_character(raw: str) -> None:
+    expected = "".join(ch for ch in raw if not _is_dropped(ch)).strip()
+    if not expected.replace("\u200c", "").replace("\u200d", "").strip():
+        return  # refused: the test above covers it
+    assert clean_text(raw) == expected
