@@ -346,7 +346,8 @@ def markdown(results: dict[str, Any], chart_name: str) -> str:
             f"{_fmt(storm['latency_before']['p99_ms'])} ms, across the kill "
             f"{_fmt(storm['latency_after']['p99_ms'])} ms. Closes 1013 (try again later): "
             f"{storm['events'].get('closed_1013', 0)}; tracebacks logged by A: "
-            f"{storm['tracebacks']['count']}.",
+            f"{storm['tracebacks']['count']}. CPU % from the kill until every session was "
+            f"back: {storm['cpu_percent_recovering']}.",
             "",
         ]
     return "\n".join(lines)

@@ -583,6 +583,14 @@ def surge_figures(
 
 
 # --- 5: reconnection storm -----------------------------------------------------------------
+async def until_back(sessions: list[Any], cpu: CpuMeter, deadline: float) -> dict[str, float]:
+    """CPU used from now until every one of ``sessions`` is back (or ``deadline``)."""
+    cpu.start()
+    while any(s.back_at is None for s in sessions) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return cpu.stop()
+
+
 async def storm(options: Options) -> dict[str, Any]:
     """Kill -9 process B while conversations run at ``storm_rate``; every session comes back.
 
@@ -628,16 +636,19 @@ async def storm(options: Options) -> dict[str, Any]:
                 await settle([a, b], options.settle_max)
                 cpu = meter(redis, [a, b])
                 cpu.start()
+                on_b = [*talkers, *waiters, *(c for c in consoles if c.servers[0] is b)]
                 await offer(parties, options.storm_rate, options.storm_before, "before")
                 killed = time.monotonic()
                 b.kill()
+                # What each process used from the kill until every session was back: says
+                # which of A, Redis or this generator bounded the recovery.
+                recovering = asyncio.create_task(
+                    until_back(on_b, meter(redis, [a]), killed + options.storm_recovery_max)
+                )
                 await offer(parties, options.storm_rate, options.storm_after, "after")
                 used = cpu.stop()
-                on_b = [*talkers, *waiters, *(c for c in consoles if c.servers[0] is b)]
                 # Lost means never delivered: first let every session come back.
-                deadline = time.monotonic() + options.storm_recovery_max
-                while any(s.back_at is None for s in on_b) and time.monotonic() < deadline:
-                    await asyncio.sleep(0.1)
+                recovery_cpu = await recovering
                 missing = await drain(parties, ["before", "after"], options.storm_drain)
             finally:
                 stop_all(talkers + waiters + consoles)
@@ -662,6 +673,7 @@ async def storm(options: Options) -> dict[str, Any]:
         "latency_before": summary_ms(ledger.latency["before"]),
         "latency_after": summary_ms(ledger.latency["after"]),
         "cpu_percent": used,
+        "cpu_percent_recovering": recovery_cpu,
         "tracebacks": tracebacks,
         "events": {k: v for k, v in sorted(ledger.counts.items()) if v},
     }
