@@ -91,13 +91,15 @@ def main() -> None:
     parser.add_argument("--redis", required=True)
     args = parser.parse_args()
     # The same server settings as `parole serve` (server/cli.py): 64 KiB frames, no
-    # per-message deflate, no access log. Keep them in step, or the ratio means nothing.
+    # per-message deflate, the same listen backlog, no access log. Keep them in step,
+    # or the ratio means nothing.
     uvicorn.run(
         create_relay(args.redis),
         host="127.0.0.1",
         port=args.port,
         ws_max_size=64 * 1024,
         ws_per_message_deflate=False,
+        backlog=16384,
         access_log=False,
         log_level="warning",
         server_header=False,

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 #: Where ``parole serve`` and ``create-user`` keep a memory backend's configuration
 #: unless told otherwise (relative to the working directory).
 DEFAULT_STATE_FILE = "parole-state.json"
+#: Connections the kernel holds until the server accepts them. When a process dies,
+#: thousands of widgets reconnect to the others within half a second; past the
+#: backlog the kernel drops them and each retries a second or more later. The kernel
+#: caps it at net.core.somaxconn (4096 on Debian 12; see ops/README.md).
+BACKLOG = 16384
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +121,7 @@ def serve_command(args: argparse.Namespace) -> int:
         # Frames are short JSON: compressing them saves little and costs about 48 KiB
         # of zlib state per socket, more than everything else a waiting visitor needs.
         ws_per_message_deflate=False,
+        backlog=BACKLOG,
         log_config=configure(args.log_level),
         access_log=False,
         server_header=False,
