@@ -457,6 +457,17 @@ class RelayVisitor(RelayParty):
     prefix = "v"
 
 
+class ReturningRelayVisitor(RelayVisitor):
+    """A relay socket that reconnects after a drop as a visitor's would (the storm's floor)."""
+
+    def greet(self) -> None:
+        super().greet()
+        self.was_back()
+
+    def on_close(self, code: int) -> None:
+        Peer.on_close(self, code)
+
+
 class RelayCounsellor(RelayParty):
     author = "counsellor"
     prefix = "c"

@@ -349,5 +349,11 @@ def markdown(results: dict[str, Any], chart_name: str) -> str:
             f"{storm['tracebacks']['count']}. CPU % from the kill until every session was "
             f"back: {storm['cpu_percent_recovering']}.",
             "",
+            f"Floor: {storm['relay_floor']['sockets']} idle sockets on a bare relay process "
+            f"killed -9, reconnecting the same way to the other one: all open again in "
+            f"{_fmt(storm['relay_floor']['recovery_s'])} s (p50 "
+            f"{_fmt(storm['relay_floor']['recovery_p50_s'])} s), CPU % meanwhile "
+            f"{storm['relay_floor']['cpu_percent_recovering']}.",
+            "",
         ]
     return "\n".join(lines)

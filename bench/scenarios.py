@@ -34,6 +34,7 @@ from .peers import (
     Party,
     RelayCounsellor,
     RelayVisitor,
+    ReturningRelayVisitor,
     Server,
     Taker,
     Visitor,
@@ -653,6 +654,7 @@ async def storm(options: Options) -> dict[str, Any]:
             finally:
                 stop_all(talkers + waiters + consoles)
             tracebacks = a.tracebacks()
+        floor = await storm_floor(options.folder, redis, len(on_b))
     back = sorted(s.back_at - killed for s in on_b if s.back_at is not None)
     visitors_back = sorted(v.back_at - killed for v in talkers + waiters if v.back_at is not None)
     return {
@@ -674,6 +676,34 @@ async def storm(options: Options) -> dict[str, Any]:
         "latency_after": summary_ms(ledger.latency["after"]),
         "cpu_percent": used,
         "cpu_percent_recovering": recovery_cpu,
+        "relay_floor": floor,
         "tracebacks": tracebacks,
         "events": {k: v for k, v in sorted(ledger.counts.items()) if v},
+    }
+
+
+async def storm_floor(folder: Path, redis: Proc, count: int) -> dict[str, Any]:
+    """How long ``count`` idle sockets on a bare relay take to be open again on the other
+    relay process after a kill -9, reconnecting as the storm's clients do: the least this
+    stack, machine and generator allow, with no message load and nothing to resume."""
+    ledger = Ledger()
+    relays = [start_relay(folder, name, redis_url(redis)) for name in ("sa", "sb")]
+    sockets = [ReturningRelayVisitor([relays[1], relays[0]], ledger, f"s{i}") for i in range(count)]
+    try:
+        await connect_all(sockets)
+        await settle(relays, 30)
+        cpu = CpuMeter({"relay": relays[0]})
+        killed = time.monotonic()
+        relays[1].kill()
+        used = await until_back(sockets, cpu, killed + 180.0)
+    finally:
+        stop_all(sockets)
+        relays[0].stop()
+    back = sorted(s.back_at - killed for s in sockets if s.back_at is not None)
+    return {
+        "sockets": count,
+        "back": len(back),
+        "recovery_s": round(back[-1], 2) if len(back) == count else None,
+        "recovery_p50_s": round(percentile(back, 0.5), 2),
+        "cpu_percent_recovering": used,
     }
