@@ -42,6 +42,7 @@ def smoke_options(folder: Path) -> Options:
         target_rate=80,
         warmup=0.3,
         seconds=1.5,
+        repeats=2,
         drain=10.0,
         idle_visitors=200,
         surge_visitors=300,
