@@ -35,7 +35,7 @@ lint: $(VENV)/.test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Benchmark: latency, throughput, memory, recovery vs a bare relay (~15 min); see ops/benchmark.md.
+## Benchmark: latency, throughput, memory, recovery vs a bare relay (~20 min); see ops/benchmark.md.
 bench: $(VENV)/.test tools
 	$(BIN)/python -m bench
 
