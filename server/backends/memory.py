@@ -214,12 +214,11 @@ class MemoryBackend(Backend):
         if raw_id is None:
             return None
         visitor_id = raw_id.decode()
-        session = self._load(f"visitor:{visitor_id}", VisitorSession)
-        if session is None:
+        try:
+            session = self._update(f"visitor:{visitor_id}", VisitorSession, _attached)
+        except NotFound:
             return None
-        generation = session.attach()
-        key = f"visitor:{visitor_id}"
-        self._values[key] = (_encode(session), self._values[key][1])
+        generation = session.generation
         await self.drop_lease(lease_kind, f"{visitor_id}:{generation - 1}")
         await self.renew_leases(lease_kind, [f"{visitor_id}:{generation}"], lease_ttl)
         fill = {"{id}": visitor_id, "{generation}": str(generation)}
@@ -336,3 +335,8 @@ class MemoryBackend(Backend):
 
     def subscriber(self, sink: Sink | None = None) -> Subscriber:
         return self._hub.subscriber(sink)
+
+
+def _attached(session: VisitorSession) -> VisitorSession:
+    session.attach()
+    return session
