@@ -20,7 +20,7 @@ import asyncio
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Protocol
 
 import msgspec
@@ -59,6 +59,36 @@ class Backoff:
         self.attempt = 0
 
 
+class Upstreams:
+    """What a reverse proxy knows of the servers behind it, shared by the clients it serves.
+
+    A server that refused a connection is passed over for ``fail_timeout`` seconds
+    (nginx's passive health check with ``max_fails=1``), so after a crash the
+    clients are sent to a live server at once instead of each trying the dead one
+    first. Trying it costs more than a refusal on one machine: the client's new
+    port often matches a connection the dead server's kernel still holds in
+    TIME_WAIT, so the SYN is answered with a stray ACK and retried a second later.
+    """
+
+    def __init__(self, fail_timeout: float = 10.0) -> None:
+        self.fail_timeout = fail_timeout
+        self.refused_at: dict[str, float] = {}  # server url -> monotonic s
+
+    def usable(self, server: Server) -> bool:
+        at = self.refused_at.get(server.url)
+        return at is None or time.monotonic() - at >= self.fail_timeout
+
+    def refused(self, server: Server) -> None:
+        self.refused_at[server.url] = time.monotonic()
+
+
+def behind_one_proxy(peers: Iterable[Peer]) -> None:
+    """Let ``peers`` share one view of the servers, as the clients of one reverse proxy do."""
+    shared = Upstreams()
+    for peer in peers:
+        peer.upstreams = shared
+
+
 class Ledger:
     """What every peer of a run measured, by tag (one tag per load step or phase)."""
 
@@ -85,6 +115,7 @@ class Peer(abc.ABC):
         self.dropped_at: float | None = None  # monotonic s of the last drop
         self.back_at: float | None = None  # monotonic s when the session was back after it
         self._backoff = Backoff()
+        self.upstreams = Upstreams()  # this client's own view, unless shared
         self._reconnecting: asyncio.Task[None] | None = None
 
     # --- what a subclass says ------------------------------------------------------------
@@ -105,8 +136,13 @@ class Peer(abc.ABC):
     async def connect(self) -> None:
         """Open a socket to the current server, falling over to the next ones as a proxy would."""
         last: Exception | None = None
+        if not any(self.upstreams.usable(s) for s in self.servers):
+            self.upstreams.refused_at.clear()  # all refused lately: try them all again
         for _ in range(len(self.servers)):
             server = self.servers[self.index]
+            if not self.upstreams.usable(server):
+                self.index = (self.index + 1) % len(self.servers)
+                continue
             try:
                 self.sock = await connect(
                     self.target(),
@@ -119,6 +155,8 @@ class Peer(abc.ABC):
                     timeout=HANDSHAKE_TIMEOUT,
                 )
             except (OSError, HandshakeFailed, TimeoutError) as exc:
+                if isinstance(exc, ConnectionRefusedError):
+                    self.upstreams.refused(server)
                 last = exc
                 self.index = (self.index + 1) % len(self.servers)
                 continue

@@ -90,9 +90,13 @@ class Proc:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        """kill -9: no clean close, no lease dropped, sockets reset by the kernel."""
+        """kill -9: no clean close, no lease dropped, sockets reset by the kernel.
+
+        Does not wait for the process to be gone (the kernel takes a while to close
+        thousands of sockets): the clients learn of the crash from their sockets, and
+        the event loop that runs them must stay free to hear it.
+        """
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:
@@ -101,6 +105,7 @@ class Proc:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+                self.process.wait(10)
 
     def tracebacks(self, keep: int = 3) -> dict[str, Any]:
         """How many Python tracebacks this process logged, and the first ``keep`` of them."""

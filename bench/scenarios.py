@@ -38,6 +38,7 @@ from .peers import (
     Server,
     Taker,
     Visitor,
+    behind_one_proxy,
 )
 from .procs import (
     Proc,
@@ -618,7 +619,8 @@ async def storm(options: Options) -> dict[str, Any]:
 
     B holds every visitor (a few talking, the rest waiting) and half the consoles;
     the other half are on A. Clients fall over to A as a proxy would send them,
-    after the widget's reconnect delay.
+    after the widget's reconnect delay; the proxy stops sending anyone to B once
+    it refused a connection (:class:`~bench.peers.Upstreams`).
     """
     ledger = Ledger()
     conversations = conversations_for(options.storm_rate, options.storm_per_side)
@@ -647,6 +649,7 @@ async def storm(options: Options) -> dict[str, Any]:
                     Console([[a, b], [b, a]][i % 2], ledger, c, conversations=registry)
                     for i, c in enumerate(cookies)
                 ]
+                behind_one_proxy([*talkers, *waiters, *consoles])
                 await connect_all(consoles)
                 await wait_all([c.opened for c in consoles], 120, "consoles opened")
                 for console in consoles:
@@ -710,6 +713,7 @@ async def storm_floor(folder: Path, redis: Proc, count: int) -> dict[str, Any]:
     ledger = Ledger()
     relays = [start_relay(folder, name, redis_url(redis)) for name in ("sa", "sb")]
     sockets = [ReturningRelayVisitor([relays[1], relays[0]], ledger, f"s{i}") for i in range(count)]
+    behind_one_proxy(sockets)
     try:
         await connect_all(sockets)
         await settle(relays, 30)

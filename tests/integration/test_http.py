@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
 
-from tests.clients import counsellor, csrf, login, visitor
+from tests.clients import Client, counsellor, csrf, login, visitor
 from tests.servers import RunningServer
 
 
@@ -124,8 +126,11 @@ async def test_logs_hold_no_text_no_pseudonym_no_token_no_address(server: Runnin
     await guest.expect("session", state="ended")
     await guest.close()
     await desk.close()
+    with pytest.raises(InvalidStatus):  # a refused handshake is logged, with its address
+        await Client.open(server.ws("/ws/visitor"), origin="https://elsewhere.example")
     logs = server.logs()
-    assert "WebSocket" in logs  # the lines are there, only without what they must not hold
+    # Only the refusal: a line for every accepted socket would say nothing, at a cost.
+    assert '"WebSocket /ws/visitor" 403' in logs and "[accepted]" not in logs
     for secret in ("Pseudo Secret", "Q-secrète", "texte-confidentiel", session["token"]):
         assert secret not in logs, secret
     # The only address in the logs is the server's own; no client's.
