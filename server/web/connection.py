@@ -92,6 +92,9 @@ class Connection(abc.ABC):
         # Frames to send (str) and payloads to handle (bytes), in order; None: close.
         self._box: list[str | bytes | None] = []
         self._worker: asyncio.Task[None] | None = None
+        # Workers start from the loop itself: asyncio.create_task looks the running loop
+        # up, a getpid system call on Python 3.11, for every frame sent to an idle socket.
+        self._loop = asyncio.get_running_loop()
         self._close_code: int | None = None  # set once shut: nothing more is queued
         self._events = asyncio.Lock()
         self._bucket = TokenBucket(rate=5.0, burst=30.0)
@@ -204,7 +207,7 @@ class Connection(abc.ABC):
             return
         self._box.append(item)
         if self._worker is None:
-            self._worker = asyncio.create_task(self._work())
+            self._worker = self._loop.create_task(self._work())
 
     async def _work(self) -> None:
         """Drain the box, then end: an idle connection keeps no task waiting."""
@@ -266,7 +269,7 @@ class Connection(abc.ABC):
             self._box.clear()
         self._box.append(None)
         if self._worker is None:
-            self._worker = asyncio.create_task(self._work())
+            self._worker = self._loop.create_task(self._work())
 
     def error(self, exc: ParoleError, ref: str | None = None) -> None:
         text = self.catalogs.text(self.lang, f"error.{exc.code}")

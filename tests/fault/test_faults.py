@@ -20,12 +20,17 @@ from functools import partial
 from pathlib import Path
 
 import httpx
+import msgspec
 
+from server.backends.fanout import Outage, Resync
+from server.backends.redis import RedisBackend
 from tests.clients import Client, counsellor, login, visitor
 from tests.cluster import Cluster, eventually, running_cluster
+from tests.redis_server import start_redis
 from tests.resilient import Resilient, ResilientConsole, ResilientVisitor
 from tests.servers import ROOT, RunningServer, free_port
 
+OUTAGE, RESYNC = msgspec.json.encode(Outage()), msgspec.json.encode(Resync())
 MESSAGES = 16  # per side
 INTERVAL = 0.25  # seconds between two messages of one side: under the 5 frames/s rate limit
 
@@ -357,3 +362,34 @@ def test_unreachable_redis_at_start_is_one_clear_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "redis" in lines[0].lower() and str(closed) in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
+
+
+async def test_a_silent_redis_is_an_outage_and_its_return_a_resync(tmp_path: Path) -> None:
+    """A stopped Redis closes no connection: the pub/sub heartbeat is what notices."""
+    redis = start_redis(tmp_path)
+    assert redis.process is not None
+    backend = RedisBackend(redis.url)
+    backend.heartbeat = 0.3  # 10 s in service
+    heard: list[bytes] = []
+    await backend.start()
+    try:
+        inbox = backend.subscriber(lambda channel, payload: heard.append(payload))
+        await inbox.add("conversation:c1")
+        await backend.publish("conversation:c1", b"avant")
+        await eventually(lambda: heard == [b"avant"], what="a payload before the stop")
+        await asyncio.sleep(1.5)  # quiet, answered heartbeats: no outage
+        assert heard == [b"avant"]
+
+        os.kill(redis.process.pid, signal.SIGSTOP)
+        try:
+            await eventually(lambda: len(heard) > 1, timeout=5, what="the outage noticed")
+            assert heard[1:] == [OUTAGE]
+        finally:
+            os.kill(redis.process.pid, signal.SIGCONT)
+        await eventually(lambda: RESYNC in heard, timeout=20, what="the resync")
+        assert heard[1:] == [OUTAGE, RESYNC]
+        await backend.publish("conversation:c1", b"apres")
+        await eventually(lambda: heard[-1] == b"apres", what="a payload after the return")
+    finally:
+        await backend.close()
+        redis.stop()
