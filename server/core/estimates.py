@@ -35,10 +35,22 @@ def wait_range(position: int, takes: Sequence[float], now: float) -> WaitRange |
     """The likely wait of the visitor at ``position`` (1: next), from the times
     (epoch seconds) of the latest takes in their pole; None when too few recent
     takes to say anything honest."""
+    return range_at(position, pace(takes, now))
+
+
+def pace(takes: Sequence[float], now: float) -> float | None:
+    """Mean seconds between a pole's recent takes, up to ``now``: the same for every
+    visitor of the pole, so worked out once for all of them (see :func:`range_at`)."""
     recent = sorted(at for at in takes if now - WINDOW <= at <= now)
-    if position < 1 or len(recent) < MIN_TAKES:
+    if len(recent) < MIN_TAKES:
         return None
-    gap = (now - recent[0]) / (len(recent) - 1)  # mean seconds between takes, up to now
+    return (now - recent[0]) / (len(recent) - 1)
+
+
+def range_at(position: int, gap: float | None) -> WaitRange | None:
+    """:func:`wait_range` from the pole's :func:`pace`."""
+    if position < 1 or gap is None:
+        return None
     spread = _SPREAD * math.sqrt(position)
     low = max(position - spread, 0.0) * gap
     high = (position + spread) * gap

@@ -20,7 +20,7 @@ import msgspec
 from protocol.messages import Position, WaitEstimate
 from server.backends.fanout import Subscriber
 from server.core.errors import ParoleError
-from server.core.estimates import wait_range
+from server.core.estimates import pace, range_at
 from server.core.visitors import VisitorSession
 
 from .background import stop_tasks
@@ -89,7 +89,7 @@ class Positions:
         else:
             waiting, position = place
         if position is not None:
-            send(self._frame(pole, position, waiting))
+            send(self._frame(pole, position, waiting, *self._round(pole)))
 
     async def remove(self, session: VisitorSession) -> None:
         """No longer waiting (taken, left, closed) or gone from this process."""
@@ -162,16 +162,24 @@ class Positions:
             return
         entries = list(local.values())
         waiting, found = await self.backend.positions(pole, [s for s, _ in entries])
+        gap, closes_at = self._round(pole)  # once for the pole's thousands of visitors
         for (_, send), position in zip(entries, found, strict=True):
             if position is not None:
-                send(self._frame(pole, position, waiting))
+                send(self._frame(pole, position, waiting, gap, closes_at))
 
-    def _frame(self, pole: str, position: int, waiting: int) -> Position:
-        found = wait_range(position, self._takes.get(pole, []), self.chat.clock())
+    def _round(self, pole: str) -> tuple[float | None, int | None]:
+        """What every position frame of ``pole`` shares now: its pace, its closing time."""
+        return pace(self._takes.get(pole, []), self.chat.clock()), self.hours.closes_at(pole)
+
+    @staticmethod
+    def _frame(
+        pole: str, position: int, waiting: int, gap: float | None, closes_at: int | None
+    ) -> Position:
+        found = range_at(position, gap)
         return Position(
             pole=pole,
             position=position,
             waiting=waiting,
             estimate=None if found is None else WaitEstimate(found.low, found.high),
-            closes_at=self.hours.closes_at(pole),
+            closes_at=closes_at,
         )

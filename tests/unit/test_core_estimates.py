@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.core.estimates import MIN_TAKES, WINDOW, WaitRange, wait_range
+from server.core.estimates import MIN_TAKES, WINDOW, WaitRange, pace, range_at, wait_range
 from tests.unit.helpers import roundtrip
 
 NOW = 1_750_000_000.0
@@ -70,6 +70,15 @@ def test_the_range_grows_while_no_take_happens() -> None:
 def test_takes_all_at_the_same_instant_still_give_a_range_of_at_least_a_second() -> None:
     assert wait_range(1, (NOW, NOW, NOW), NOW) == WaitRange(low=0, high=1)
     assert wait_range(5, (NOW, NOW, NOW), NOW) == WaitRange(low=0, high=1)
+
+
+def test_a_pole_s_pace_worked_out_once_gives_each_place_its_range() -> None:
+    assert pace(EVERY_MINUTE, NOW) == 60.0
+    assert pace(EVERY_MINUTE[1:], NOW) is None
+    gap = pace(EVERY_MINUTE, NOW)
+    for position in (-1, 0, 1, 4, 50):
+        assert range_at(position, gap) == wait_range(position, EVERY_MINUTE, NOW)
+    assert range_at(4, None) is None
 
 
 def test_a_wait_range_survives_the_msgpack_round_trip() -> None:
