@@ -63,14 +63,14 @@ class Upstreams:
     """What a reverse proxy knows of the servers behind it, shared by the clients it serves.
 
     A server that refused a connection is passed over for ``fail_timeout`` seconds
-    (nginx's passive health check with ``max_fails=1``), so after a crash the
+    (nginx's passive health check, as ``ops/nginx/parole.conf`` sets it), so after a crash the
     clients are sent to a live server at once instead of each trying the dead one
     first. Trying it costs more than a refusal on one machine: the client's new
     port often matches a connection the dead server's kernel still holds in
     TIME_WAIT, so the SYN is answered with a stray ACK and retried a second later.
     """
 
-    def __init__(self, fail_timeout: float = 10.0) -> None:
+    def __init__(self, fail_timeout: float = 5.0) -> None:
         self.fail_timeout = fail_timeout
         self.refused_at: dict[str, float] = {}  # server url -> monotonic s
 

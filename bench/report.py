@@ -342,7 +342,9 @@ def markdown(results: dict[str, Any], chart_name: str) -> str:
             "## 5. Reconnection storm",
             "",
             f"kill -9 of process B at {_fmt(storm['offered_msgs_per_s'])} msg/s, holding "
-            f"{storm['visitors_on_b']} visitor sessions and {storm['consoles_on_b']} consoles: "
+            f"{storm['visitors_on_b']} visitor sessions and {storm['consoles_on_b']} consoles, "
+            "which come back after the widget's reconnect delay through a proxy that stops "
+            "sending anyone to B once B refused a connection: "
             f"all back in {_fmt(storm['recovery_s'])} s (p50 {_fmt(storm['recovery_p50_s'])} s, "
             f"p99 {_fmt(storm['recovery_p99_s'])} s; {storm['not_back']} not back). "
             f"{storm['sent']} messages sent around the kill: {storm['lost']} lost, "
