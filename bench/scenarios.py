@@ -723,7 +723,8 @@ async def storm_floor(folder: Path, redis: Proc, count: int) -> dict[str, Any]:
         used = await until_back(sockets, cpu, killed + 180.0)
     finally:
         stop_all(sockets)
-        relays[0].stop()
+        for relay in relays:  # the killed one too: stop() reaps it
+            relay.stop()
     back = sorted(s.back_at - killed for s in sockets if s.back_at is not None)
     return {
         "sockets": count,
