@@ -4,8 +4,8 @@ A client opens ``/ws?c=<conversation>``; every text frame it sends is published
 unchanged on that conversation's channel, and every socket of the conversation
 (the sender's included, as Parole echoes a message to its author) receives it.
 No validation, no ordering, no storage, no resume: what is left is the cost of
-the same stack (uvicorn, Starlette, redis-py, one pub/sub connection per process)
-that Parole pays before adding any of its own work.
+the same stack (uvicorn, Starlette, the same lean Redis links, one pub/sub connection
+per process) that Parole pays before adding any of its own work.
 
 Run: ``python -m bench.relay --port 8100 --redis redis://127.0.0.1:6379/0``.
 """
@@ -18,7 +18,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import redis.asyncio as aioredis
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -26,24 +25,28 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.backends.resp import Commands, Endpoint, Link
+
 PREFIX = "relay:"
 
 
 def create_relay(url: str) -> Starlette:
-    # Any: redis-py's async annotations mix sync and async return types. The same bounded,
-    # blocking pool as Parole's backend (server/backends/redis.py), so bursts wait alike.
-    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=32, timeout=5)
-    client: Any = aioredis.Redis(connection_pool=pool)
-    pubsub: Any = client.pubsub()
+    # The same Redis links as Parole's backend (server/backends/resp.py): publishing on a
+    # pipelined connection, and one pub/sub connection read as it arrives.
+    endpoint = Endpoint(url)
+    commands = Commands(endpoint)
+    links: list[Link] = []
+    inbox: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
     sockets: dict[str, set[WebSocket]] = {}
+
+    def pushed(reply: Any) -> None:
+        if isinstance(reply, list) and reply[0] == b"message":
+            inbox.put_nowait((reply[1].decode(), reply[2].decode()))
 
     async def listen() -> None:
         while True:
-            message = await pubsub.get_message(timeout=1.0)
-            if message is None or message["type"] != "message":
-                continue
-            text = message["data"].decode()
-            for ws in tuple(sockets.get(message["channel"].decode(), ())):
+            channel, text = await inbox.get()
+            for ws in tuple(sockets.get(channel, ())):
                 with contextlib.suppress(Exception):  # a socket closing meanwhile
                     await ws.send_text(text)
 
@@ -53,24 +56,24 @@ def create_relay(url: str) -> Starlette:
         members = sockets.setdefault(channel, set())
         members.add(ws)
         if len(members) == 1:
-            await pubsub.subscribe(channel)
+            links[0].write("SUBSCRIBE", channel)
         try:
             while True:
-                await client.publish(channel, await ws.receive_text())
+                await commands.call("PUBLISH", channel, await ws.receive_text())
         except WebSocketDisconnect:
             pass
         finally:
             members.discard(ws)
             if not members:
                 del sockets[channel]
-                await pubsub.unsubscribe(channel)
+                links[0].write("UNSUBSCRIBE", channel)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await pubsub.subscribe(PREFIX + "_")  # the listener needs a live subscription
+        links.append(await endpoint.open(on_push=pushed))
         task = asyncio.create_task(listen())
         try:
             yield
@@ -78,8 +81,8 @@ def create_relay(url: str) -> Starlette:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            await pubsub.aclose()
-            await client.aclose()
+            links[0].abort(ConnectionError("closed"))
+            commands.close()
 
     routes = [Route("/healthz", health), WebSocketRoute("/ws", relay)]
     return Starlette(routes=routes, lifespan=lifespan)
