@@ -72,6 +72,18 @@ INTERNAL_ERROR = 1011  # a bug, not the client: it reconnects and resumes
 
 Signal = ServerMessage | QueueChanged | Replaced | AccountChanged | ConfigChanged | Outage | Resync
 signal_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(Signal)
+CONVERSATIONS = conversation_channel("")
+
+
+class _Head(msgspec.Struct):
+    """What tells whether a payload is a conversation event already sent (the rest is skipped)."""
+
+    type: str = ""
+    conversation: str = ""
+    seq: int = 0
+
+
+_head = msgspec.json.Decoder(_Head).decode
 
 
 class Connection(abc.ABC):
@@ -197,7 +209,20 @@ class Connection(abc.ABC):
 
     # --- the box and its worker ---------------------------------------------------------
     def _arrived(self, channel: str, payload: bytes) -> None:
+        if channel.startswith(CONVERSATIONS) and self._sent_already(payload):
+            return
         self._put(payload)
+
+    def _sent_already(self, payload: bytes) -> bool:
+        """An event comes back to the process that stored it, whose sender had its echo
+        already: dropped here, it costs no task and no full decode. (``seen`` only grows,
+        so :meth:`deliver` would drop it too, whatever is queued before it.)"""
+        try:
+            head = _head(payload)
+        except msgspec.DecodeError:
+            return False
+        last = self.seen.get(head.conversation)
+        return head.type == "event" and last is not None and head.seq <= last
 
     def _put(self, item: str | bytes) -> None:
         if self._close_code is not None:
