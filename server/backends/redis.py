@@ -259,9 +259,11 @@ def _available(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Corou
     return wrapper
 
 
-def _event(entry_id: bytes, fields: dict[bytes, bytes]) -> Event:
+def _event(entry: list[Any]) -> Event:
+    """The event of a log entry as XRANGE gives it: ``[b"<seq>-0", [b"e", msgpack]]``."""
+    entry_id, (_, packed) = entry
     seq = int(entry_id.split(b"-", 1)[0])
-    return msgspec.structs.replace(msgspec.msgpack.decode(fields[b"e"], type=Event), seq=seq)
+    return msgspec.structs.replace(msgspec.msgpack.decode(packed, type=Event), seq=seq)
 
 
 class RedisBackend(Backend):
@@ -280,15 +282,15 @@ class RedisBackend(Backend):
         # No redis-py health checks: a command on a dead connection fails with or
         # without one (redis-py does not retry), and each check looks the running loop
         # up, a getpid system call on Python 3.11 (3 % of the CPU of a message).
-        # What every message runs goes through lean links instead (resp.py): the append
-        # script, and the pub/sub connection, which has its own heartbeat (_listen).
+        # What messages and resumes run goes through lean links instead (resp.py): every
+        # script and plain read on one pipelined link, and the pub/sub connection, which
+        # has its own heartbeat (_listen). Transactions (WATCH/MULTI) stay on the pool.
         self._endpoint = Endpoint(
             url, CONNECTION_OPTIONS["socket_timeout"], CONNECTION_OPTIONS["socket_connect_timeout"]
         )
         self._commands = Commands(self._endpoint)
-        self._append = self._commands.script(APPEND)
         self._scripts = {
-            name: self.redis.register_script(source)
+            name: self._commands.script(source)
             for name, source in {
                 "add_visitor": ADD_VISITOR,
                 "position": POSITION,
@@ -297,6 +299,7 @@ class RedisBackend(Backend):
                 "lengths": LENGTHS,
                 "pop": POP,
                 "expire_visitor": EXPIRE_VISITOR,
+                "append": APPEND,
                 "expire_all": EXPIRE_ALL,
                 "renew_leases": RENEW_LEASES,
                 "resume_visitor": RESUME_VISITOR,
@@ -444,7 +447,7 @@ class RedisBackend(Backend):
 
     # --- helpers -------------------------------------------------------------------------
     async def _load(self, key: str, kind: type[S]) -> S | None:
-        raw = await self.redis.get(PREFIX + key)
+        raw = await self._commands.call("GET", PREFIX + key)
         return None if raw is None else msgspec.msgpack.decode(raw, type=kind)
 
     async def _update(
@@ -472,7 +475,7 @@ class RedisBackend(Backend):
     # --- durable configuration ---------------------------------------------------------
     @_available
     async def get_cite(self) -> Cite | None:
-        raw = await self.redis.get(PREFIX + "cite")
+        raw = await self._commands.call("GET", PREFIX + "cite")
         return None if raw is None else self._decode_cite(raw)
 
     @_available
@@ -663,7 +666,7 @@ class RedisBackend(Backend):
             head + b'"seq":',
             b"," + tail,
         ]
-        result = int(await self._append(keys=keys, args=args))
+        result = int(await self._scripts["append"](keys=keys, args=args))
         if result == -1:
             raise NotFound("conversation")
         if result == 0:
@@ -671,18 +674,18 @@ class RedisBackend(Backend):
         if result > 0:
             return msgspec.structs.replace(draft, seq=result), True
         seq = -result - 1  # a retry: the event stored the first time
-        entries = await self.redis.xrange(keys[1], f"{seq}-0", f"{seq}-0")
-        return _event(*entries[0]), False
+        entries = await self._commands.call("XRANGE", keys[1], f"{seq}-0", f"{seq}-0")
+        return _event(entries[0]), False
 
     @_available
     async def events_since(self, conversation_id: str, seq: int) -> list[Event]:
         key, log_key, _ = self._conversation_keys(conversation_id)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.exists(key).xrange(log_key, f"{max(seq, 0) + 1}-0", "+")
-            exists, entries = await pipe.execute()
+        exists, entries = await self._commands.pipeline(
+            ("EXISTS", key), ("XRANGE", log_key, f"{max(seq, 0) + 1}-0", "+")
+        )
         if not exists:
             raise NotFound("conversation")
-        return [_event(entry_id, fields) for entry_id, fields in entries]
+        return [_event(entry) for entry in entries]
 
     @_available
     async def expire_conversation(self, conversation_id: str, ttl: float) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import hiredis
@@ -177,8 +177,7 @@ class Endpoint:
                     greeting.append(link.send("AUTH", *user, params["password"]))
                 if params.get("db"):
                     greeting.append(link.send("SELECT", params["db"]))
-                for future in greeting:
-                    await future
+                await asyncio.gather(*greeting)
         except BaseException as exc:
             if link is not None:  # connected, but refused (a wrong password, say)
                 link.abort(RedisConnectionError("closed"))
@@ -205,6 +204,14 @@ class Commands:
         if link is None or link.lost:
             link = await self._connected()
         return await link.send(*args)
+
+    async def pipeline(self, *commands: tuple[Arg, ...]) -> list[Any]:
+        """Run several commands sent together; their replies, in order."""
+        link = self._link
+        if link is None or link.lost:
+            link = await self._connected()
+        # gather: when one fails, the others' errors are still read (no asyncio warning).
+        return list(await asyncio.gather(*(link.send(*command) for command in commands)))
 
     def script(self, source: str) -> Script:
         return Script(self, source)
@@ -239,7 +246,7 @@ class Script:
         self._source = source
         self._sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
 
-    async def __call__(self, keys: list[str], args: list[Arg]) -> Any:
+    async def __call__(self, keys: Sequence[str], args: Sequence[Arg] = ()) -> Any:
         try:
             return await self._commands.call("EVALSHA", self._sha, len(keys), *keys, *args)
         except NoScriptError:

@@ -66,6 +66,17 @@ async def test_an_error_reply_fails_that_command_only(commands: Commands) -> Non
     assert await commands.call("GET", "k") == b"7"
 
 
+async def test_a_pipeline_gives_every_reply_in_order(commands: Commands) -> None:
+    assert await commands.pipeline(("SET", "a", 1), ("GET", "a"), ("EXISTS", "b")) == [
+        b"OK",
+        b"1",
+        0,
+    ]
+    with pytest.raises(ResponseError, match="unknown command"):
+        await commands.pipeline(("GET", "a"), ("NO-SUCH-COMMAND",))
+    assert await commands.call("GET", "a") == b"1"
+
+
 async def test_a_script_redis_forgot_is_sent_again_in_full(
     commands: Commands, redis: RedisServer
 ) -> None:
