@@ -64,6 +64,23 @@ def headline(results: dict[str, Any], target_rate: float = 2000) -> dict[str, An
     }
 
 
+def _capped(results: dict[str, Any]) -> str:
+    """A note when a knee is the highest rate measured: the true one may be higher."""
+    through = results.get("throughput", {})
+    capped = [
+        name
+        for name, key in (("Parole", "steps"), ("bare relay", "baseline_steps"))
+        if (steps := through.get(key))
+        and knee(steps) == max(s["offered_msgs_per_s"] for s in steps)
+    ]
+    if not capped:
+        return ""
+    return (
+        f" The {' and '.join(capped)} knee is the highest rate measured: the true one may be"
+        " higher."
+    )
+
+
 def _capacity(steps: list[dict[str, Any]]) -> float | None:
     """The highest offered rate served without a backlog (see ``scenarios.saturated``)."""
     if not steps:
@@ -261,7 +278,7 @@ def markdown(results: dict[str, Any], chart_name: str) -> str:
         "",
         f"Knee (highest offered rate with p99 ≤ {KNEE_P99_MS:g} ms, nothing lost): Parole "
         f"{_fmt(figures['knee_msgs_per_s'])} msg/s, bare relay "
-        f"{_fmt(figures['baseline_knee_msgs_per_s'])} msg/s.",
+        f"{_fmt(figures['baseline_knee_msgs_per_s'])} msg/s.{_capped(results)}",
         "",
         f"Capacity (highest offered rate without a backlog: p50 ≤ 100 ms, nothing lost): "
         f"Parole {_fmt(figures['capacity_msgs_per_s'])} msg/s, bare relay "

@@ -63,7 +63,7 @@ WARM = 100  # visitors connected before a memory baseline is taken
 class Options:
     folder: Path
     rates: list[float] = field(
-        default_factory=lambda: [250, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000]
+        default_factory=lambda: [250, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000]
     )
     warmup: float = 1.5
     seconds: float = 6.0
