@@ -283,8 +283,9 @@ class RedisBackend(Backend):
         # without one (redis-py does not retry), and each check looks the running loop
         # up, a getpid system call on Python 3.11 (3 % of the CPU of a message).
         # What messages and resumes run goes through lean links instead (resp.py): every
-        # script and plain read on one pipelined link, and the pub/sub connection, which
-        # has its own heartbeat (_listen). Transactions (WATCH/MULTI) stay on the pool.
+        # script, publication and plain read on one pipelined link, and the pub/sub
+        # connection, which has its own heartbeat (_listen). Transactions (WATCH/MULTI)
+        # and the rest stay on the pool.
         self._endpoint = Endpoint(
             url, CONNECTION_OPTIONS["socket_timeout"], CONNECTION_OPTIONS["socket_connect_timeout"]
         )
@@ -440,7 +441,7 @@ class RedisBackend(Backend):
 
     @_available
     async def publish(self, channel: str, payload: bytes) -> None:
-        await self.redis.publish(CHANNELS + channel, payload)
+        await self._commands.call("PUBLISH", CHANNELS + channel, payload)
 
     def subscriber(self, sink: Sink | None = None) -> Subscriber:
         return self._hub.subscriber(sink)

@@ -1,4 +1,5 @@
-"""Lean Redis links for what every chat message runs: the append script, and pub/sub.
+"""Lean Redis links for the hot paths: the scripts, publications and reads that messages
+and resumes run, and pub/sub.
 
 redis-py spends more CPU around a command than Redis spends running the append
 script (a pool checkout, a retry wrapper and three asyncio timeouts, each looking
