@@ -82,7 +82,7 @@ def create_relay(url: str) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             links[0].abort(ConnectionError("closed"))
-            commands.close()
+            commands.drop()
 
     routes = [Route("/healthz", health), WebSocketRoute("/ws", relay)]
     return Starlette(routes=routes, lifespan=lifespan)

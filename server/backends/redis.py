@@ -335,7 +335,7 @@ class RedisBackend(Backend):
                 await self._listener
         if self._pubsub is not None:
             self._pubsub.abort(RedisConnectionError("closed"))
-        self._commands.close()
+        self._commands.drop()
         await self.redis.aclose()
 
     # --- pub/sub -------------------------------------------------------------------------
@@ -405,8 +405,9 @@ class RedisBackend(Backend):
                 break
             except (RedisError, OSError):
                 delay = min(delay * 2, 2.0)
-        # Pooled connections opened before the outage are dead; drop them so the resync
-        # that follows runs on fresh ones.
+        # Connections opened before the outage may be dead without knowing it yet (a cut
+        # network closes nothing); drop them so the resync that follows runs on fresh ones.
+        self._commands.drop()
         with contextlib.suppress(RedisError, OSError):
             await self.redis.connection_pool.disconnect()
         log.warning("pub/sub connection restored")

@@ -217,7 +217,8 @@ class Commands:
     def script(self, source: str) -> Script:
         return Script(self, source)
 
-    def close(self) -> None:
+    def drop(self) -> None:
+        """Drop the link (waiting commands fail); the next command opens a new one."""
         if self._opening is not None:
             self._opening.cancel()
         if self._link is not None:

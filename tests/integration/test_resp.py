@@ -39,7 +39,7 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
 async def commands(redis: RedisServer) -> AsyncIterator[Commands]:
     commands = Commands(Endpoint(redis.url, timeout=0.5))
     yield commands
-    commands.close()
+    commands.drop()
 
 
 async def test_concurrent_commands_each_get_their_own_reply(commands: Commands) -> None:
@@ -119,7 +119,7 @@ async def test_nothing_listening_is_a_connection_error() -> None:
     commands = Commands(Endpoint(f"redis://127.0.0.1:{free_port()}/0"))
     with pytest.raises(RedisConnectionError, match="cannot reach Redis"):
         await commands.call("PING")
-    commands.close()
+    commands.drop()
 
 
 async def test_the_url_signs_in_and_selects_its_database(redis: RedisServer) -> None:
@@ -130,14 +130,14 @@ async def test_the_url_signs_in_and_selects_its_database(redis: RedisServer) -> 
     try:
         assert await commands.call("SET", "where", "db3") == b"OK"
     finally:
-        commands.close()
+        commands.drop()
     assert admin.get("where") is None
     assert redis_py.Redis(port=redis.port, db=3).get("where") == b"db3"
 
     wrong = Commands(Endpoint(f"redis://parole:wrong@127.0.0.1:{redis.port}/0"))
     with pytest.raises(ResponseError):
         await wrong.call("PING")
-    wrong.close()
+    wrong.drop()
 
 
 async def test_a_pubsub_link_hands_over_every_reply_and_says_when_it_is_lost(
