@@ -201,16 +201,12 @@ class Commands:
 
     async def call(self, *args: Arg) -> Any:
         """Run one command; its reply, or a redis-py exception."""
-        link = self._link
-        if link is None or link.lost:
-            link = await self._connected()
+        link = self._live() or await self._connected()
         return await link.send(*args)
 
     async def pipeline(self, *commands: tuple[Arg, ...]) -> list[Any]:
         """Run several commands sent together; their replies, in order."""
-        link = self._link
-        if link is None or link.lost:
-            link = await self._connected()
+        link = self._live() or await self._connected()
         # gather: when one fails, the others' errors are still read (no asyncio warning).
         return list(await asyncio.gather(*(link.send(*command) for command in commands)))
 
@@ -224,6 +220,10 @@ class Commands:
         if self._link is not None:
             self._link.abort(RedisConnectionError("closed"))
             self._link = None
+
+    def _live(self) -> Link | None:
+        link = self._link
+        return None if link is None or link.lost else link
 
     async def _connected(self) -> Link:
         # One opening for every caller that finds the link missing; a caller's
