@@ -4,39 +4,56 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test check lint schema tools clean bench
+LOCK   := requirements.lock
+
+.PHONY: run test lint locked lock fuzz schema tools clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Parole needs Python 3.11 or newer"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# Everything comes from the lock, hashes checked, nothing re-resolved; then the project
+# itself, built by the locked setuptools.
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	@$(PYTHON) ops/lock.py check
+	$(BIN)/pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(VENV)/.test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
-	@touch $@ $(VENV)/.run
+## Fail in one line when pyproject.toml's dependencies changed since the lock was written.
+locked:
+	@$(PYTHON) ops/lock.py check
+
+## Rewrite the lock after a deliberate change or upgrade of dependencies (README: Dependencies).
+lock: | $(BIN)/python
+	@test -x $(BIN)/uv || $(BIN)/pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra tools --generate-hashes \
+		--python-version 3.11 --python-platform linux --custom-compile-command 'make lock' \
+		--quiet $(UPGRADE) -o $(LOCK)
+	$(PYTHON) ops/lock.py stamp
 
 ## Serve Parole with the demo Cité on http://127.0.0.1:$(PORT) (memory backend).
-run: $(VENV)/.run
+run: $(VENV)/.installed
 	$(BIN)/parole serve --demo --host 127.0.0.1 --port $(PORT)
 
 ## Lint, type-check and run every test (unit, contract, integration, browser, JS).
-test: $(VENV)/.test tools lint
+test: locked $(VENV)/.installed tools lint
 	$(BIN)/pytest --cov=server/core --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=100 -p no:cacheprovider
 	node --test tests/js/
 
-lint: $(VENV)/.test
+## Property tests with fresh random examples, many more of them (CI draws fixed ones).
+fuzz: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/unit -p no:cacheprovider -q
+
+lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 ## Benchmark: latency, throughput, memory, recovery vs a bare relay (~20 min); see ops/benchmark.md.
-bench: $(VENV)/.test tools
+bench: $(VENV)/.installed tools
 	$(BIN)/python -m bench
 
 ## Install redis-server, chromium and node when missing (apt-get, as root), else say what to install.
@@ -44,7 +61,7 @@ tools:
 	@bash ops/install-test-tools.sh
 
 ## Rewrite protocol/schema.json from protocol/messages.py.
-schema: $(VENV)/.run
+schema: $(VENV)/.installed
 	$(BIN)/python -m protocol.schema
 
 clean:

@@ -5,6 +5,7 @@ The file is committed (``protocol/schema.json``); a test fails when it is stale.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -21,16 +22,34 @@ def build() -> dict[str, Any]:
     (visitor, counsellor, server), components = msgspec.json.schema_components(
         [VisitorMessage, CounsellorMessage, ServerMessage], ref_template="#/$defs/{name}"
     )
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"Parole protocol v{VERSION}",
-        "$defs": {
-            **components,
-            "VisitorFrame": visitor,
-            "CounsellorFrame": counsellor,
-            "ServerFrame": server,
-        },
-    }
+    return _cleaned(
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"Parole protocol v{VERSION}",
+            "$defs": {
+                **components,
+                "VisitorFrame": visitor,
+                "CounsellorFrame": counsellor,
+                "ServerFrame": server,
+            },
+        }
+    )
+
+
+def _cleaned(node: Any) -> Any:
+    """Every description as :func:`inspect.cleandoc` lays it out: msgspec 0.23 dedents
+    docstrings and 0.22 kept their indentation, and the file must change only when the
+    protocol does, not with the library's version."""
+    if isinstance(node, dict):
+        return {
+            key: inspect.cleandoc(value)
+            if key == "description" and isinstance(value, str)
+            else _cleaned(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_cleaned(item) for item in node]
+    return node
 
 
 def render() -> str:

@@ -31,6 +31,18 @@ def test_the_committed_schema_is_current() -> None:
     assert schema.SCHEMA_PATH.read_text() == schema.render(), "run: python -m protocol.schema"
 
 
+def test_descriptions_are_laid_out_the_same_whatever_the_library_version() -> None:
+    # msgspec 0.22 kept docstrings' indentation, 0.23 dedents them: the export must not
+    # depend on which one is installed.
+    indented = {"description": "First line.\n\n    More, indented.", "items": [{"x": 1}]}
+    assert schema._cleaned({"a": indented, "b": [indented]}) == {
+        "a": {"description": "First line.\n\nMore, indented.", "items": [{"x": 1}]},
+        "b": [{"description": "First line.\n\nMore, indented.", "items": [{"x": 1}]}],
+    }
+    found = json.dumps(schema.build())
+    assert "\\n    " not in found and '"description"' in found
+
+
 @pytest.mark.parametrize("endpoint", ["visitor", "console"])
 def test_accepted_fixtures_decode_and_match_the_schema(endpoint: str) -> None:
     for frame in FIXTURES[endpoint]["accept"]:
