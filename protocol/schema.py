@@ -22,7 +22,7 @@ def build() -> dict[str, Any]:
     (visitor, counsellor, server), components = msgspec.json.schema_components(
         [VisitorMessage, CounsellorMessage, ServerMessage], ref_template="#/$defs/{name}"
     )
-    return _cleaned(
+    built: dict[str, Any] = _cleaned(
         {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": f"Parole protocol v{VERSION}",
@@ -34,6 +34,7 @@ def build() -> dict[str, Any]:
             },
         }
     )
+    return built
 
 
 def _cleaned(node: Any) -> Any:
