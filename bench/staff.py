@@ -14,9 +14,9 @@ import httpx
 from server.backends import open_backend
 from server.core.staff import Role, StaffAccount
 from server.demo import DEMO_CITE
-from server.web.auth import hash_password
-from server.web.chat import Chat
+from server.web.live.chat import Chat
 from server.web.settings import Settings
+from server.web.staff.auth import hash_password
 
 PASSWORD = "bench-parole-password"
 _CSRF = re.compile(r'<input[^>]*name="csrf"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="csrf"')

@@ -24,7 +24,7 @@ from server.backends import Backend, open_backend
 from server.core.errors import ConfigError, ParoleError
 from server.core.staff import Role, StaffAccount
 from server.core.text import check_label
-from server.web.auth import MIN_PASSWORD, hash_password
+from server.web.staff.auth import MIN_PASSWORD, hash_password
 
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ALIAS_MAX = 40

@@ -17,20 +17,22 @@ from protocol.messages import Close
 from server.backends import Backend, open_backend
 from server.core.errors import ParoleError
 
-from .account import AccountPages
-from .auth import SESSION_COOKIE, Auth, hash_password
-from .chat import Chat
-from .console_socket import ConsoleConnection
-from .hours import Hours
 from .i18n import Catalogs
-from .keeper import Keeper
-from .manage import manage_routes
+from .live.chat import Chat
+from .live.console_socket import ConsoleConnection
+from .live.hours import Hours
+from .live.keeper import Keeper
+from .live.positions import Positions
+from .live.visitor_socket import VisitorConnection
+from .manage.routes import manage_routes
 from .pages import Pages
 from .paths import CONSOLE, PROTOCOL, WIDGET
-from .positions import Positions
 from .security import SecurityHeaders, origin_allowed
 from .settings import Settings
-from .visitor_socket import VisitorConnection
+from .staff.account import AccountPages
+from .staff.auth import SESSION_COOKIE, Auth, hash_password
+from .staff.signin import SignInPages
+from .templates import Templates
 
 log = logging.getLogger("parole")
 
@@ -56,7 +58,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     positions = Positions(chat, hours)
     auth = Auth(backend, settings, chat.save_staff)
     catalogs = Catalogs()
-    pages = Pages(chat, auth, catalogs, hours)
+    templates = Templates(catalogs)
+    pages = Pages(chat, auth, templates, hours)
 
     async def visitor_socket(websocket: WebSocket) -> None:
         if not origin_allowed(websocket.scope, settings):
@@ -125,11 +128,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         Route("/demo", pages.demo),
         Route("/chat", pages.chat_page),
         Route("/api/cite", pages.cite),
-        Route("/console", pages.console),
-        Route("/console/login", pages.login, methods=["GET", "POST"]),
-        Route("/console/logout", pages.logout, methods=["POST"]),
-        *manage_routes(chat, auth, pages),
-        *AccountPages(auth, pages).routes(),
+        *SignInPages(auth, templates).routes(),
+        *AccountPages(auth, templates).routes(),
+        *manage_routes(chat, auth, templates),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/console", console_socket),
         Mount("/static/widget", StaticFiles(directory=WIDGET / "static")),

@@ -13,7 +13,7 @@ import pytest
 from protocol import schema
 from protocol.messages import ServerMessage, counsellor_decoder, visitor_decoder
 from server.core.errors import ProtocolError
-from server.web.frames import decode
+from server.web.live.frames import decode
 
 FIXTURES = json.loads(
     (Path(__file__).parents[2] / "protocol" / "fixtures" / "frames.json").read_text()
@@ -88,7 +88,7 @@ def test_every_error_code_has_a_text_in_every_catalog() -> None:
 
 def test_the_replaced_signal_template_encodes_a_replaced_signal() -> None:
     from protocol.messages import encoder
-    from server.web.chat import REPLACED_SIGNAL, Replaced
+    from server.web.live.chat import REPLACED_SIGNAL, Replaced
 
     filled = REPLACED_SIGNAL.replace(b"{generation}", b"42")
     assert filled == encoder.encode(Replaced(generation=42))

@@ -7,7 +7,7 @@ import time
 import pyotp
 
 from server.backends.memory import MemoryBackend
-from server.web import totp
+from server.web.staff import totp
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NOW = 1_800_000_015.0  # in the middle of a 30-second step

@@ -31,7 +31,7 @@ from server.core.schedules import (
 )
 from server.core.text import check_label
 
-from .manage_base import Errors, ManageBase, Visit
+from .base import Errors, ManageBase, Visit
 
 PREVIEW_DAYS = 7
 HOLIDAYS_SHOWN = 6

@@ -44,7 +44,7 @@ from server.core.staff import Desk, StaffAccount
 from server.core.text import clean_pseudonym, clean_text, generate_pseudonym
 from server.core.visitors import VisitorSession, VisitorState
 
-from .settings import Settings
+from ..settings import Settings
 
 
 class QueueChanged(msgspec.Struct, tag="_queue", tag_field="type", omit_defaults=True):

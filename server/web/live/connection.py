@@ -52,6 +52,7 @@ from server.backends.fanout import Outage, Resync
 from server.core.errors import ParoleError, ProtocolError, Unavailable
 from server.core.ratelimit import TokenBucket
 
+from ..i18n import Catalogs
 from .chat import (
     AccountChanged,
     Chat,
@@ -61,7 +62,6 @@ from .chat import (
     conversation_channel,
 )
 from .frames import decode
-from .i18n import Catalogs
 from .keeper import Keeper
 
 log = logging.getLogger("parole.ws")

@@ -12,7 +12,7 @@ import websockets
 from tests.clients import Client, counsellor, login, visitor
 from tests.servers import RunningServer
 
-FIXTURES = json.loads((Path(__file__).parents[2] / "protocol/fixtures/frames.json").read_text())
+FIXTURES = json.loads((Path(__file__).parents[3] / "protocol/fixtures/frames.json").read_text())
 
 
 async def test_every_refused_frame_gets_its_code_and_others_talk_on(server: RunningServer) -> None:

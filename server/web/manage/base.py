@@ -23,9 +23,9 @@ from server.core.errors import ConfigError
 from server.core.poles import Cite
 from server.core.staff import Role, StaffAccount
 
-from .auth import SESSION_COOKIE, Auth, StaffSession, same_token
-from .chat import Chat
-from .pages import Pages
+from ..live.chat import Chat
+from ..staff.auth import SESSION_COOKIE, Auth, StaffSession, same_token
+from ..templates import Templates
 
 T = TypeVar("T")
 
@@ -105,10 +105,10 @@ Handler = Callable[[Visit], Awaitable[Response]]
 
 
 class ManageBase:
-    def __init__(self, chat: Chat, auth: Auth, pages: Pages) -> None:
+    def __init__(self, chat: Chat, auth: Auth, templates: Templates) -> None:
         self.chat = chat
         self.auth = auth
-        self.pages = pages
+        self.templates = templates
         self.backend = chat.backend
 
     def page(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -120,12 +120,12 @@ class ManageBase:
                 return RedirectResponse("/console/login", status_code=303)
             session, account = found
             if account.role is not Role.MANAGER:
-                return self.pages.render(request, "manage/refused.html", 403, reason="role")
+                return self.templates.render(request, "manage/refused.html", 403, reason="role")
             form = Form()
             if request.method == "POST":
                 data = await request.form()
                 if not same_token(str(data.get("csrf", "")), session.csrf):
-                    return self.pages.render(request, "manage/refused.html", 403, reason="csrf")
+                    return self.templates.render(request, "manage/refused.html", 403, reason="csrf")
                 form = Form(data)
             return await handler(Visit(request, session, account, form))
 
@@ -133,7 +133,7 @@ class ManageBase:
 
     def render(self, visit: Visit, template: str, status: int = 200, **context: Any) -> Response:
         done = visit.request.query_params.get("done", "")
-        return self.pages.render(
+        return self.templates.render(
             visit.request,
             template,
             status,
@@ -144,18 +144,15 @@ class ManageBase:
         )
 
     def lang(self, visit: Visit) -> str:
-        """The page's language, as :meth:`Pages.render` chooses it."""
-        request = visit.request
-        return self.pages.catalogs.negotiate(
-            request.query_params.get("lang"), request.headers.get("accept-language", "")
-        )
+        """The page's language, as :meth:`Templates.render` chooses it."""
+        return self.templates.language(visit.request)
 
     async def accounts(self) -> list[StaffAccount]:
         found = [await self.backend.get_staff(login) for login in await self.backend.staff_logins()]
         return [account for account in found if account is not None]
 
     def not_found(self, visit: Visit) -> Response:
-        return self.pages.render(visit.request, "manage/refused.html", 404, reason="missing")
+        return self.templates.render(visit.request, "manage/refused.html", 404, reason="missing")
 
     @staticmethod
     def done(path: str, what: str) -> Response:

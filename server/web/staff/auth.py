@@ -27,8 +27,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from server.backends import Backend
 from server.core.staff import StaffAccount
 
+from ..settings import Settings
 from . import totp
-from .settings import Settings
 from .throttle import Throttle
 
 SESSION_COOKIE = "parole_staff"

@@ -33,7 +33,7 @@ from protocol.messages import Conversation as ConversationMessage
 from server.core.errors import NotFound, ParoleError
 from server.core.staff import Desk, StaffAccount
 
-from .auth import StaffSession
+from ..staff.auth import StaffSession
 from .chat import (
     CONFIG_CHANNEL,
     CONSOLE,

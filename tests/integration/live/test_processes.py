@@ -14,7 +14,7 @@ import websockets
 
 from server.backends.redis import RedisBackend
 from server.core.staff import StaffAccount
-from server.web.auth import hash_password
+from server.web.staff.auth import hash_password
 from tests.clients import TIMEOUT, Client, counsellor, login, visitor
 from tests.cluster import Cluster, running_cluster
 from tests.servers import RunningServer

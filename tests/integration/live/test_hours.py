@@ -24,7 +24,7 @@ from server.backends.redis import RedisBackend
 from server.core.poles import Cite
 from server.core.schedules import Schedule, Site, SiteKind, Slot, SpecialDay, Week
 from server.demo import DEMO_CITE
-from server.web.chat import CONFIG_CHANNEL, ConfigChanged
+from server.web.live.chat import CONFIG_CHANNEL, ConfigChanged
 from tests.clients import Client, counsellor, visitor
 from tests.cluster import Cluster, running_cluster
 

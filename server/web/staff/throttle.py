@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from server.backends import Backend
 
-from .settings import Settings
+from ..settings import Settings
 
 #: The HMAC key's own name among the expiring secrets; renewed while sign-ins happen.
 KEY_NAME = "signin:key"

@@ -13,7 +13,7 @@ from server.core.hours_text import slug
 from server.core.poles import DESCRIPTION_MAX, MAX_POLES, MIN_POLES, NAME_MAX, Cite, Pole
 from server.core.text import check_label
 
-from .manage_base import Errors, ManageBase, Visit
+from .base import Errors, ManageBase, Visit
 
 FIELDS = ("id", "name", "description")
 

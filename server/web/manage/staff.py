@@ -22,8 +22,8 @@ from server.core.poles import Cite
 from server.core.staff import Role, StaffAccount
 from server.core.text import check_label
 
-from .auth import hash_password
-from .manage_base import Errors, ManageBase, Visit
+from ..staff.auth import hash_password
+from .base import Errors, ManageBase, Visit
 
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ALIAS_MAX = 40

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from server.core.staff import StaffAccount
 
+from ..templates import Templates
 from . import totp
 from .auth import (
     MIN_PASSWORD,
@@ -33,7 +34,7 @@ from .auth import (
     password_problem,
     same_token,
 )
-from .pages import Pages
+from .cookies import set_session_cookie
 
 PATH = "/console/account"
 #: Seconds to type the first code after starting the set-up.
@@ -66,9 +67,9 @@ def _pending_key(login: str) -> str:
 
 
 class AccountPages:
-    def __init__(self, auth: Auth, pages: Pages) -> None:
+    def __init__(self, auth: Auth, templates: Templates) -> None:
         self.auth = auth
-        self.pages = pages
+        self.templates = templates
         self.backend = auth.backend
 
     def routes(self) -> list[Route]:
@@ -107,7 +108,7 @@ class AccountPages:
         context.setdefault("done", "")
         context.setdefault("error", "")
         context.setdefault("error_for", "")
-        return self.pages.render(
+        return self.templates.render(
             request,
             "account.html",
             status,
@@ -210,5 +211,5 @@ class AccountPages:
         # Every other session is void now; this browser carries on in a new one.
         session_id, _ = await self.auth.open_session(account)
         response = self._done("password")
-        self.pages.set_session_cookie(response, session_id)
+        set_session_cookie(response, self.auth.settings, session_id)
         return response

@@ -17,13 +17,13 @@ from server.core.schedules import Schedule, Site, SiteKind, Slot, Week, check_re
 from server.core.staff import Role
 from server.core.text import check_label
 
-from .auth import Auth
-from .chat import Chat
-from .manage_base import Errors, ManageBase, Visit
-from .manage_poles import PolePages
-from .manage_sites import SitePages
-from .manage_staff import StaffPages
-from .pages import Pages
+from ..live.chat import Chat
+from ..staff.auth import Auth
+from ..templates import Templates
+from .base import Errors, ManageBase, Visit
+from .poles import PolePages
+from .sites import SitePages
+from .staff import StaffPages
 
 #: The first Cité opens on weekdays, 9:00 to 17:00, until the manager sets real hours.
 _DAY = (Slot("09:00", "17:00"),)
@@ -118,12 +118,12 @@ class CitePages(ManageBase):
         return self.render(visit, "manage/setup.html", 400, values=values, errors=errors)
 
 
-def manage_routes(chat: Chat, auth: Auth, pages: Pages) -> list[Route]:
+def manage_routes(chat: Chat, auth: Auth, templates: Templates) -> list[Route]:
     """Every /manage route; each handler is wrapped by :meth:`ManageBase.page`."""
-    cite = CitePages(chat, auth, pages)
-    poles = PolePages(chat, auth, pages)
-    sites = SitePages(chat, auth, pages)
-    staff = StaffPages(chat, auth, pages)
+    cite = CitePages(chat, auth, templates)
+    poles = PolePages(chat, auth, templates)
+    sites = SitePages(chat, auth, templates)
+    staff = StaffPages(chat, auth, templates)
     get, post = ["GET"], ["POST"]
     table = [
         ("/manage", cite.overview, get),
