@@ -21,6 +21,11 @@ $(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 
+# The JavaScript tools the tests use (axe-core), exactly as package-lock.json has them.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## Fail in one line when pyproject.toml's dependencies changed since the lock was written.
 locked:
 	@$(PYTHON) ops/lock.py check
@@ -38,7 +43,7 @@ run: $(VENV)/.installed
 	$(BIN)/parole serve --demo --host 127.0.0.1 --port $(PORT)
 
 ## Lint, type-check and run every test (unit, contract, integration, browser, JS).
-test: locked $(VENV)/.installed tools lint
+test: locked $(VENV)/.installed tools node_modules/.installed lint
 	$(BIN)/pytest --cov=server/core --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=100 -p no:cacheprovider
 	node --test tests/js/
@@ -65,4 +70,4 @@ schema: $(VENV)/.installed
 	$(BIN)/python -m protocol.schema
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage *.egg-info

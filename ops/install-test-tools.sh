@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The tools the test suite drives for real: redis-server, Debian's chromium, node.
+# The tools the test suite drives for real: redis-server, Debian's chromium, node and npm.
 # Installs the missing ones with apt-get when running as root; otherwise fails
 # saying what to install. Never downloads a browser of its own.
 set -euo pipefail
 
-declare -A package=([redis-server]=redis-server [chromium]=chromium [node]=nodejs)
-declare -A path=([redis-server]=redis-server [chromium]=/usr/bin/chromium [node]=node)
+declare -A package=([redis-server]=redis-server [chromium]=chromium [node]=nodejs [npm]=npm)
+declare -A path=([redis-server]=redis-server [chromium]=/usr/bin/chromium [node]=node [npm]=npm)
 
 missing=()
-for tool in redis-server chromium node; do
+for tool in redis-server chromium node npm; do
     command -v "${path[$tool]}" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
