@@ -277,7 +277,7 @@ function markEnded(c, notice = "console.conversation.ended.notice") {
 function addLine(c, li) {
   const log = c.pane.querySelector(".messages");
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-  c.pending.insert(log, li); // confirmed lines stay above pending ones
+  c.pending.insert(c.pane.querySelector(".message-list"), li); // confirmed lines stay above pending ones
   if (atBottom || li.classList.contains("msg-mine")) log.scrollTop = log.scrollHeight;
 }
 
@@ -327,7 +327,7 @@ function sendMessage(c) {
   const frame = frames.consoleSend({ conversation: c.id, clientId: newClientId(), text });
   const li = messageLine(c, "counsellor", frame.text, Date.now(), true);
   const log = c.pane.querySelector(".messages");
-  log.append(li);
+  c.pane.querySelector(".message-list").append(li);
   log.scrollTop = log.scrollHeight;
   c.pending.add(frame.client_id, li);
   box.value = "";

@@ -539,7 +539,7 @@ function showEnded() {
   toHost({ type: "parole:active", active: false });
   if (state.conversation) show("talk", "ended");
   else show("ended");
-  $("messages").scrollTop = $("messages").scrollHeight;
+  $("message-log").scrollTop = $("message-log").scrollHeight;
 }
 
 function reset() {
