@@ -10,6 +10,7 @@ console is also closed when its session reaches its absolute expiry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -73,6 +74,7 @@ class ConsoleConnection(Connection):
         self._poles: set[str] = set()
         self._lease = f"{account.login}:{new_id()}"
         self._expiry: asyncio.TimerHandle | None = None
+        self._typing: set[str] = set()  # conversations this socket said it is typing in
 
     @staticmethod
     def is_hello(frame: Any) -> bool:
@@ -96,6 +98,7 @@ class ConsoleConnection(Connection):
             await self.deliver(event)
         elif isinstance(frame, ConsoleTyping):
             await chat.counsellor_typing(self.account, frame.conversation, frame.active)
+            (self._typing.add if frame.active else self._typing.discard)(frame.conversation)
         elif isinstance(frame, End):
             await chat.counsellor_end(self.account, frame.conversation)
 
@@ -230,3 +233,8 @@ class ConsoleConnection(Connection):
         if self._desk_open:
             await self.keeper.let_go(CONSOLE, self._lease)
             await self.chat.console_gone(self.account.login)
+        for conversation in self._typing:
+            # The tab closed mid-sentence: the visitor would otherwise see "… écrit"
+            # until their own timer runs out. (Another tab still typing renews it.)
+            with contextlib.suppress(ParoleError):
+                await self.chat.counsellor_typing(self.account, conversation, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from protocol.messages import (
@@ -39,6 +40,7 @@ class VisitorConnection(Connection):
         self.session: VisitorSession | None = None
         self.generation = 0
         self._lease: str | None = None
+        self._typing = False  # what this socket last told the counsellor
 
     @staticmethod
     def is_hello(frame: Any) -> bool:
@@ -70,6 +72,7 @@ class VisitorConnection(Connection):
             await self.deliver(event)  # the echo also acknowledges a retried duplicate
         elif isinstance(frame, Typing):
             await self.chat.visitor_typing(session.id, frame.active)
+            self._typing = frame.active
         elif isinstance(frame, Leave):
             await self.chat.visitor_leave(session.id)
 
@@ -151,3 +154,8 @@ class VisitorConnection(Connection):
             # The session waits for the visitor to come back, for the resume grace.
             await self.keeper.let_go(VISITOR, self._lease)
             await self.chat.visitor_gone(self._lease)
+        if self._typing and self.session is not None:
+            # Gone mid-sentence (a reload, a lost line): the console would otherwise
+            # show "… écrit" until its own timer runs out.
+            with contextlib.suppress(ParoleError):
+                await self.chat.visitor_typing(self.session.id, False)

@@ -305,3 +305,29 @@ async def test_a_counsellor_who_reloads_the_console_keeps_their_conversations(
     await asyncio.sleep(3)  # past the grace: the conversation is still going
     await guest.send({"type": "send", "client_id": "v", "text": "oui"})
     assert (await again.expect("event", seq=3))["text"] == "oui"
+
+
+async def test_a_typing_notice_is_cleared_when_its_side_goes_away(server: RunningServer) -> None:
+    guest, session = await visitor(server, "emploi")
+    desk, _ = await counsellor(server)
+    await desk.send({"type": "take", "pole": "emploi"})
+    conversation = (await desk.expect("conversation"))["info"]["id"]
+    await guest.expect("session", state="talking")
+
+    # The visitor is typing, then their page reloads: the console hears "stopped".
+    await guest.send({"type": "typing", "active": True})
+    assert (await desk.expect("typing", active=True))["author"] == "visitor"
+    await guest.close()
+    stopped = await desk.expect("typing", active=False)
+    assert stopped["author"] == "visitor" and stopped["conversation"] == conversation
+
+    # The same for a console tab closed while its counsellor was typing.
+    back = await Client.open(server.ws("/ws/visitor"))
+    await back.send({"type": "hello", "versions": [1], "resume": session["token"]})
+    await back.expect("session", state="talking")
+    await desk.send({"type": "typing", "conversation": conversation, "active": True})
+    assert (await back.expect("typing", active=True))["author"] == "counsellor"
+    await desk.close()
+    stopped = await back.expect("typing", active=False)
+    assert stopped["author"] == "counsellor" and stopped["conversation"] == conversation
+    await back.close()
