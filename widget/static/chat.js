@@ -10,6 +10,7 @@ import { PendingLines, messageItem, systemItem } from "./thread.js";
 const TOKEN_KEY = "parole:token";
 const READ_KEY = "parole:read";
 const DRAFT_KEY = "parole:draft"; // the pole chosen and question typed, until joined
+const COMPOSE_KEY = "parole:compose"; // a reply typed while talking, not sent yet
 const TYPING_STALE = 8000; // hide the counsellor's indicator if not refreshed
 
 const body = document.body;
@@ -170,6 +171,14 @@ function placePseudonym() {
   const box = $("pseudonym-box");
   const slot = { waiting: $("waiting-pseudonym-slot"), talk: $("talk-pseudonym-slot") }[state.view] || null;
   box.hidden = !slot;
+  document.body.dataset.view = state.view || "";
+  // While talking the control is folded to one line: a short visible label, the full
+  // one as its accessible name (which contains the visible one, WCAG 2.5.3).
+  const button = $("rename-open");
+  const short = state.view === "talk";
+  button.textContent = t(short ? "widget.pseudonym.change.short" : "widget.pseudonym.change");
+  if (short) button.setAttribute("aria-label", t("widget.pseudonym.change"));
+  else button.removeAttribute("aria-label");
   if (!slot || box.parentElement === slot) return;
   $("rename-form").hidden = true; // a form half-filled in another view is dropped
   $("rename-open").setAttribute("aria-expanded", "false");
@@ -470,6 +479,7 @@ function sendMessage() {
   const frame = frames.visitorSend({ clientId: newClientId(), text });
   pendingLine(frame.client_id, frame.text).scrollIntoView({ block: "end" });
   box.value = "";
+  storage("del", COMPOSE_KEY);
   typing.update(false);
   addPending(store, frame); // kept across a reload until its echo arrives
   socket.sendReliable(frame);
@@ -504,7 +514,13 @@ $("compose-text").addEventListener("keydown", (event) => {
     sendMessage();
   }
 });
-$("compose-text").addEventListener("input", () => typing.update($("compose-text").value.trim() !== ""));
+$("compose-text").addEventListener("input", () => {
+  const text = $("compose-text").value;
+  typing.update(text.trim() !== "");
+  // Kept beside the pending messages, so that a reload does not lose a half-typed reply.
+  if (text) storage("set", COMPOSE_KEY, text);
+  else storage("del", COMPOSE_KEY);
+});
 
 function closeConfirm() {
   $("end-confirm").hidden = true;
@@ -521,6 +537,7 @@ $("end-yes").addEventListener("click", () => {
 
 // --- ended, and starting again ----------------------------------------------------------
 function showEnded() {
+  storage("del", COMPOSE_KEY); // nobody left to send it to
   typing.update(false);
   setTyping(false);
   $("compose").hidden = true;
@@ -546,6 +563,7 @@ function reset() {
   storage("del", TOKEN_KEY);
   storage("del", READ_KEY);
   storage("del", DRAFT_KEY);
+  storage("del", COMPOSE_KEY);
   clearPending(store);
   state.restored = [];
   Object.assign(state, {
@@ -723,8 +741,10 @@ if (storage("get", TOKEN_KEY)) {
   // replayed conversation, re-sent once the session is back in a conversation.
   state.restored = readPending(store);
   for (const entry of state.restored) pendingLine(entry.client_id, entry.text);
+  $("compose-text").value = (storage("get", COMPOSE_KEY) || "").slice(0, 4000);
 } else {
   clearPending(store);
+  storage("del", COMPOSE_KEY);
   try {
     const draft = JSON.parse(storage("get", DRAFT_KEY) || "null");
     if (draft && typeof draft.pole === "string" && typeof draft.question === "string") state.draft = draft;
