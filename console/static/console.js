@@ -6,6 +6,7 @@ import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "
 import * as frames from "/static/protocol/frames.js";
 // The console reuses the widget's conversation thread component (and thread.css).
 import { PendingLines, messageItem, systemItem } from "/static/widget/thread.js";
+import { translator } from "/static/widget/texts.js";
 
 const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
 const TAKE_REFUSED = ["queue_empty", "capacity_reached", "not_your_pole", "unknown_pole", "unavailable", "rate_limited"];
@@ -15,16 +16,8 @@ const catalog = JSON.parse($("parole-i18n").textContent);
 const lang = document.documentElement.lang || "fr";
 const baseTitle = document.title;
 
-function t(key, vars = {}) {
-  const text = catalog[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
-}
-const plurals = new Intl.PluralRules(lang);
-function tp(base, n, vars = {}) {
-  if (n === 0 && `${base}.zero` in catalog) return t(`${base}.zero`, { n, ...vars });
-  const key = `${base}.${plurals.select(n)}`;
-  return t(key in catalog ? key : `${base}.other`, { n, ...vars });
-}
+// t(key, values): values.count picks the form of a text with a count (see texts.js).
+const t = translator(catalog, lang);
 const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
 
 const state = {
@@ -90,7 +83,7 @@ function drawQueues() {
     item.querySelector(".take").setAttribute("aria-label", t("console.take.label", { pole: pole.name }));
     const waiting = state.queues[pole.id] ?? 0;
     item.classList.toggle("has-waiting", waiting > 0);
-    item.querySelector(".queue-count").textContent = tp("console.queues.waiting", waiting);
+    item.querySelector(".queue-count").textContent = t("console.queues.waiting", { count: waiting });
     // Not while the service is down: the server would refuse the take.
     item.querySelector(".take").disabled = waiting === 0 || full || state.taking || !socket?.available;
   }
@@ -201,7 +194,7 @@ function drawConversation(c) {
   c.tab.querySelector(".conv-name").textContent = c.pseudonym;
   c.tab.querySelector(".conv-pole").textContent = poleName(c.pole);
   c.tab.querySelector(".conv-state").textContent = c.ended ? t("console.conversation.ended") : "";
-  c.badge.textContent = c.unread ? tp("console.unread", c.unread) : "";
+  c.badge.textContent = c.unread ? t("console.unread", { count: c.unread }) : "";
   c.badge.hidden = !c.unread;
   c.item.classList.toggle("ended", c.ended);
   c.pane.querySelector(".pane-title").textContent = c.pseudonym;

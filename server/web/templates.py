@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -30,8 +31,17 @@ class Templates:
         self, request: Request, name: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         lang = self.language(request)
-        catalog = self.catalogs.catalog(lang)
         html = self.jinja.get_template(name).render(
-            lang=lang, t=lambda key: catalog.get(key, key), catalog=catalog, **context
+            lang=lang,
+            t=lambda key, **values: self.catalogs.text(lang, key, **values),
+            counted=lambda key, count: self.counted(lang, key, count),
+            catalog=self.catalogs.catalog(lang),
+            **context,
         )
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def counted(self, lang: str, key: str, count: int) -> Markup:
+        """A figure: the text of ``key`` for ``count``, the count in <strong> wherever
+        the language puts it. "{count}" survives escaping, so the rest stays text."""
+        form = escape(self.catalogs.form(lang, key, count))
+        return Markup(form.replace("{count}", Markup("<strong>{}</strong>").format(count)))

@@ -1,5 +1,6 @@
 // The locale catalogs (locales/*.json) embedded in the chat page and the console:
 // every language has the same keys, and the texts the browser code asks for exist.
+// locales/plurals.json, beside them, is the plural rule table (not a language).
 
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -11,7 +12,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const folder = join(root, "locales");
 const catalogs = Object.fromEntries(
   readdirSync(folder)
-    .filter((name) => name.endsWith(".json"))
+    .filter((name) => /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\.json$/.test(name)) // not plurals.json
     .map((name) => [name.slice(0, -5), JSON.parse(readFileSync(join(folder, name), "utf8"))]),
 );
 
@@ -20,7 +21,12 @@ test("every catalog has the same keys as the French one", () => {
   const keys = Object.keys(catalogs.fr).sort();
   for (const [lang, catalog] of Object.entries(catalogs)) {
     assert.deepEqual(Object.keys(catalog).sort(), keys, `locales/${lang}.json`);
-    for (const [key, text] of Object.entries(catalog)) assert.ok(typeof text === "string" && text, `${lang}: ${key}`);
+    for (const [key, value] of Object.entries(catalog)) {
+      // A text, or plural forms (see texts.test.mjs), one of them "other".
+      const forms = typeof value === "string" ? [value] : Object.values(value);
+      assert.ok(forms.length && forms.every((text) => typeof text === "string" && text), `${lang}: ${key}`);
+      assert.ok(typeof value === "string" || "other" in value, `${lang}: ${key}`);
+    }
   }
 });
 

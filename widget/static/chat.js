@@ -5,6 +5,7 @@
 import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "/static/protocol/client.js";
 import * as frames from "/static/protocol/frames.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
+import { translator } from "./texts.js";
 import { PendingLines, messageItem, systemItem } from "./thread.js";
 
 const TOKEN_KEY = "parole:token";
@@ -20,15 +21,8 @@ const catalog = JSON.parse(document.getElementById("parole-i18n").textContent);
 const $ = (id) => document.getElementById(id);
 
 // --- texts ------------------------------------------------------------------------------
-function t(key, vars = {}) {
-  const text = catalog[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
-}
-const plurals = new Intl.PluralRules(lang);
-function tp(base, n, vars = {}) {
-  const key = `${base}.${plurals.select(n)}`;
-  return t(key in catalog ? key : `${base}.other`, { n, ...vars });
-}
+// t(key, values): values.count picks the form of a text with a count (see texts.js).
+const t = translator(catalog, lang);
 // Times are shown in the visitor's own time zone, the browser's (R5).
 const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
 const moment = new Intl.DateTimeFormat(lang, {
@@ -149,7 +143,7 @@ function countUnread(event) {
     return;
   }
   state.unread += 1;
-  toHost({ type: "parole:unread", count: state.unread, label: tp("widget.unread", state.unread) });
+  toHost({ type: "parole:unread", count: state.unread, label: t("widget.unread", { count: state.unread }) });
 }
 
 // --- views ------------------------------------------------------------------------------
@@ -353,7 +347,7 @@ function drawPosition(frame) {
   $("position-number").textContent = String(frame.position);
   $("position-text").textContent =
     frame.position <= 1 ? t("widget.position.first") : t("widget.position.other", { n: frame.position });
-  $("waiting-count").textContent = tp("widget.waiting.count", frame.waiting);
+  $("waiting-count").textContent = t("widget.waiting.count", { count: frame.waiting });
   $("estimate").textContent = estimateText(frame.estimate);
   $("estimate-note").hidden = !frame.estimate;
   drawClosing();
@@ -364,9 +358,10 @@ function estimateText(estimate) {
   if (!estimate) return t("widget.estimate.none");
   const low = Math.floor(estimate.low / 60);
   const high = Math.max(Math.ceil(estimate.high / 60), 1);
-  if (low >= 120) return t("widget.estimate.long", { low });
-  if (low < 1) return t("widget.estimate.under", { high });
-  return t("widget.estimate.range", { low, high });
+  // The form agrees with the last number said: "moins d'une minute", "entre 1 et 4 minutes".
+  if (low >= 120) return t("widget.estimate.long", { count: low });
+  if (low < 1) return t("widget.estimate.under", { count: high });
+  return t("widget.estimate.range", { low, count: high });
 }
 
 /**

@@ -249,6 +249,18 @@ def test_the_overview_names_the_cite_and_renames_it(
     assert "Le nom de la Cité est enregistré." in manager.get("/manage?done=renamed").text
 
 
+def test_the_overview_counts_in_words_that_agree_with_the_count(
+    shared: RunningServer, boss: Browser
+) -> None:
+    page = boss.get("/manage").text  # the demo: five poles, one site, one of each role
+    assert "<strong>5</strong> pôles proposés" in page and "<strong>1</strong> site<" in page
+    assert "<strong>1</strong> conseiller actif<" in page
+    assert "<strong>1</strong> responsable actif<" in page
+    english = boss.get("/manage?lang=en").text
+    assert "<strong>1</strong> active counsellor<" in english
+    assert "<strong>5</strong> poles offered" in english
+
+
 @pytest.mark.parametrize("name", ["", "  ", HOSTILE, "x" * 81, "deux\nlignes"])
 def test_a_bad_cite_name_is_refused_and_kept_in_the_form(
     shared: RunningServer, boss: Browser, name: str
