@@ -87,6 +87,13 @@ def test_a_conversation_on_both_sides(server: RunningServer, browser: Browser) -
     talking.pane.get_by_role("textbox").fill("Bonjour, je vous écoute.")
     talking.pane.get_by_role("textbox").press("Enter")
     expect(talking.chat.get_by_text("Bonjour, je vous écoute.")).to_be_visible()
+    # A link on each side of both threads: it must stand out from the text, in contrast.
+    talking.pane.get_by_role("textbox").fill("Voir https://example.org/metiers.")
+    talking.pane.get_by_role("textbox").press("Enter")
+    talking.chat.get_by_label("Votre message").fill("Et https://example.org/cv ?")
+    talking.chat.get_by_label("Votre message").press("Enter")
+    expect(talking.pane.locator(".msg-text a")).to_have_count(2)
+    expect(talking.chat.locator("#messages .msg-text a")).to_have_count(2)
     assert violations(chat_frame(talking.page)) == [], "the visitor, talking"
     assert violations(talking.console) == [], "the console, talking"
 

@@ -68,6 +68,21 @@ test("a message is a meta line (author, status) over its text, mine or theirs", 
   assert.equal(systemItem("Camille a rejoint").className, "msg msg-system");
 });
 
+test("the addresses of a message are links opening in a new tab, the rest is text", () => {
+  const text = "Voir https://example.org/a. Pas javascript:alert(1) ni <a href='x'>";
+  const bubble = messageItem({ mine: false, author: "Camille", status: "", text }).querySelector(".msg-text");
+  assert.equal(bubble.textContent, text);
+  const links = bubble.children.filter((child) => typeof child !== "string");
+  assert.equal(links.length, 1);
+  const [link] = links;
+  assert.equal(link.tagName, "A");
+  assert.deepEqual(
+    [link.href, link.target, link.rel, link.dir, link.textContent],
+    ["https://example.org/a", "_blank", "noopener noreferrer", "ltr", "https://example.org/a"],
+  );
+  assert.deepEqual(bubble.children, ["Voir ", link, ". Pas javascript:alert(1) ni <a href='x'>"]);
+});
+
 test("a failed line loses its pending look and says so", () => {
   const li = messageItem({ mine: true, author: "Vous", status: "envoi…", text: "x", pending: true });
   markFailed(li, "non envoyé");

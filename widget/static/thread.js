@@ -1,7 +1,10 @@
 // The conversation thread, shared by the visitor's chat page and the counsellor's
 // console (which loads it from /static/widget/thread.js). Lines are "mine" (the
 // page's own user) or "theirs", styled by thread.css. Every text is passed in by
-// the caller from its catalog and drawn with textContent, never parsed as HTML.
+// the caller from its catalog and drawn as text nodes, never parsed as HTML; the
+// http(s) addresses of a message become links built node by node (see links.js).
+
+import { linkPieces } from "./links.js";
 
 /**
  * One message: a meta line (author, then time or status) above the text bubble.
@@ -21,9 +24,30 @@ export function messageItem({ mine, author, status, text, pending = false }) {
   meta.append(who, " ", when);
   const bubble = document.createElement("p");
   bubble.className = "msg-text";
-  bubble.textContent = text;
+  appendLinked(bubble, text);
   li.append(meta, bubble);
   return li;
+}
+
+/**
+ * `text` into `parent`: text as text, each address an <a> opening in a new tab that
+ * gets no handle on this page (noopener) and no referrer (noreferrer). dir="ltr" isolates
+ * the link from bidirectional controls written before it, so it reads as it goes.
+ */
+function appendLinked(parent, text) {
+  for (const piece of linkPieces(text)) {
+    if (!piece.href) {
+      parent.append(piece.text);
+      continue;
+    }
+    const link = document.createElement("a");
+    link.href = piece.href;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.dir = "ltr";
+    link.textContent = piece.text;
+    parent.append(link);
+  }
 }
 
 /** A centred line about the conversation itself (opened, renamed, ended). */
