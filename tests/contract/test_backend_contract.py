@@ -33,6 +33,9 @@ LONG = 60.0
 SHORT = 0.2
 #: Sleeping this long is enough for a ``SHORT`` lifetime to have passed.
 PAST_SHORT = 0.35
+#: For a value checked while it must still live: a second of margin for a busy machine.
+ALIVE = 1.0
+PAST_ALIVE = 1.15
 #: How long to wait before concluding that nothing more will be delivered.
 QUIET = 0.15
 
@@ -316,10 +319,12 @@ async def test_mutating_a_returned_desk_changes_nothing_stored(backend: Backend)
 
 
 async def test_an_expiring_secret_is_returned_until_its_ttl_passes(backend: Backend) -> None:
-    await backend.put_expiring("csrf:abc", b"\x00secret\xff", SHORT)
+    # "Still there" checks get a lifetime that a stalled machine cannot outlast; only
+    # "gone" checks, which a delay cannot break, use SHORT.
+    await backend.put_expiring("csrf:abc", b"\x00secret\xff", ALIVE)
     assert await backend.get_expiring("csrf:abc") == b"\x00secret\xff"
 
-    await asyncio.sleep(PAST_SHORT)
+    await asyncio.sleep(PAST_ALIVE)
 
     assert await backend.get_expiring("csrf:abc") is None
 
@@ -330,23 +335,23 @@ async def test_an_unknown_secret_is_none(backend: Backend) -> None:
 
 
 async def test_reading_a_secret_with_refresh_ttl_restarts_its_life(backend: Backend) -> None:
-    await backend.put_expiring("session:abc", b"marie", 0.3)
-    await asyncio.sleep(0.2)
-    assert await backend.get_expiring("session:abc", refresh_ttl=0.6) == b"marie"
+    await backend.put_expiring("session:abc", b"marie", 0.5)
+    await asyncio.sleep(0.1)
+    assert await backend.get_expiring("session:abc", refresh_ttl=2.0) == b"marie"
 
-    await asyncio.sleep(0.3)  # past the first lifetime, within the refreshed one
+    await asyncio.sleep(0.6)  # past the first lifetime, well within the refreshed one
     assert await backend.get_expiring("session:abc") == b"marie"
 
-    await asyncio.sleep(0.45)  # past the refreshed lifetime
+    await asyncio.sleep(2.0)  # past the refreshed lifetime
     assert await backend.get_expiring("session:abc") is None
 
 
 async def test_reading_a_secret_without_refresh_ttl_does_not_extend_it(backend: Backend) -> None:
-    await backend.put_expiring("session:abc", b"marie", 0.3)
-    await asyncio.sleep(0.15)
+    await backend.put_expiring("session:abc", b"marie", 1.0)
+    await asyncio.sleep(0.5)
     assert await backend.get_expiring("session:abc") == b"marie"
 
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.7)  # past the first lifetime; a read that extended it would not be
 
     assert await backend.get_expiring("session:abc") is None
 
@@ -386,10 +391,10 @@ async def test_concurrent_counts_each_get_a_distinct_value(backend: Backend) -> 
 
 
 async def test_a_counter_lives_from_its_first_increment_only(backend: Backend) -> None:
-    assert await backend.count("fail:a", 0.4) == 1
-    await asyncio.sleep(0.25)
+    assert await backend.count("fail:a", ALIVE) == 1
+    await asyncio.sleep(0.1)
     assert await backend.count("fail:a", LONG) == 2  # does not extend the window
-    await asyncio.sleep(0.3)  # past the first increment's lifetime
+    await asyncio.sleep(PAST_ALIVE)  # past the first increment's lifetime
     assert await backend.count("fail:a", LONG) == 1
 
 
@@ -1407,10 +1412,10 @@ async def test_only_the_latest_take_times_are_kept(backend: Backend) -> None:
 
 
 async def test_a_lease_is_claimed_only_once_it_ran_out(backend: Backend) -> None:
-    await backend.renew_leases("visitor", ["a:1", "b:1"], 0.2)
+    await backend.renew_leases("visitor", ["a:1", "b:1"], ALIVE)
     await backend.renew_leases("visitor", ["c:1"], 30)
     assert await backend.claim_expired("visitor") == []
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(PAST_ALIVE)
     assert sorted(await backend.claim_expired("visitor")) == ["a:1", "b:1"]
     assert await backend.claim_expired("visitor") == []
 
