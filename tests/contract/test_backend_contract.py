@@ -617,10 +617,10 @@ async def test_resume_visitor_of_an_unknown_or_expired_token_is_none_and_changes
 
 
 async def test_resume_visitor_keeps_the_sessions_lifetime(backend: Backend) -> None:
-    visitor = await waiting(backend, ttl=SHORT)
+    visitor = await waiting(backend, ttl=ALIVE)
     assert await resume(backend, visitor.token_hash) is not None
 
-    await asyncio.sleep(PAST_SHORT)
+    await asyncio.sleep(PAST_ALIVE)
 
     assert await backend.get_visitor(visitor.id) is None
     assert await resume(backend, visitor.token_hash) is None
