@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     pages = Pages(chat, auth, templates, hours)
 
     async def visitor_socket(websocket: WebSocket) -> None:
-        if not origin_allowed(websocket.scope, settings):
+        if not origin_allowed(websocket.scope, settings, required=False):
             await websocket.close(Close.POLICY)  # before accept: the handshake gets a 403
             return
         await VisitorConnection(
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         ).run()
 
     async def console_socket(websocket: WebSocket) -> None:
-        if not origin_allowed(websocket.scope, settings):
+        if not origin_allowed(websocket.scope, settings, required=True):
             await websocket.close(Close.POLICY)
             return
         try:

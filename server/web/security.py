@@ -25,17 +25,20 @@ def own_origin(scope: Scope) -> str:
     return f"{scheme}://{host}"
 
 
-def origin_allowed(scope: Scope, settings: Settings) -> bool:
+def origin_allowed(scope: Scope, settings: Settings, *, required: bool) -> bool:
     """Same origin as this server, or one listed in ``settings.origins``.
 
-    Browsers always send Origin on websocket handshakes; a handshake without it
-    does not come from a page (a script or a test client) and cannot carry a
-    victim's cookies, so it is let through.
+    Browsers always send Origin on websocket handshakes, so a handshake without it
+    does not come from a page. Where a cookie opens the door (``required``, the
+    console) it is refused all the same: nothing but a browser page has any business
+    there. The visitor's socket carries no cookie and no credential a page could
+    borrow, and a script can forge any Origin it likes, so refusing a missing one
+    there would protect no one: it is let through.
     """
     headers = dict(scope.get("headers") or [])
     origin = headers.get(b"origin")
     if origin is None:
-        return True
+        return not required
     value = origin.decode("latin-1").rstrip("/")
     if value in settings.origins:
         return True

@@ -136,6 +136,24 @@ async def test_foreign_origins_are_refused_before_accept(server: RunningServer, 
     assert refused.value.response.status_code == 403
 
 
+async def test_the_console_socket_refuses_a_handshake_without_origin(server: RunningServer) -> None:
+    """Only a browser page has business with a cookie-opened socket, and browsers always
+    send Origin: a valid staff cookie without one is still refused."""
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await Client.open(server.ws("/ws/console"), origin=None, cookie=login(server))
+    assert refused.value.response.status_code == 403
+
+
+async def test_the_visitor_socket_accepts_a_handshake_without_origin(server: RunningServer) -> None:
+    """No cookie, nothing a page could borrow: a client that is not a browser may talk."""
+    guest = await Client.open(server.ws("/ws/visitor"), origin=None)
+    await guest.send({"type": "hello", "versions": [1]})
+    assert (await guest.expect("welcome"))["v"] == 1
+    await guest.send({"type": "join", "pole": "emploi"})
+    assert (await guest.expect("session"))["state"] == "waiting"
+    await guest.close()
+
+
 async def test_the_console_socket_needs_a_signed_in_counsellor(server: RunningServer) -> None:
     for cookie in (None, "parole_staff=forged-session-id"):
         with pytest.raises(websockets.InvalidStatus) as refused:
