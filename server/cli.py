@@ -111,8 +111,12 @@ def serve_command(args: argparse.Namespace) -> int:
     if settings.state_file and settings.backend.startswith("memory:"):
         print(f"Configuration kept in {os.path.abspath(settings.state_file)}", flush=True)
     if settings.demo:
-        print(f"Parole demo on http://{args.host}:{args.port}/demo", flush=True)
-        print(f"Counsellor console: http://{args.host}:{args.port}/console", flush=True)
+        from server.demo import DEMO_LOGIN, DEMO_MANAGER, DEMO_PASSWORD
+
+        base = f"http://{args.host}:{args.port}"
+        print(f"Parole demo on {base}/demo", flush=True)
+        print(f"Counsellor console: {base}/console ({DEMO_LOGIN} / {DEMO_PASSWORD})", flush=True)
+        print(f"Manager pages: {base}/manage ({DEMO_MANAGER} / {DEMO_PASSWORD})", flush=True)
     config = uvicorn.Config(
         app,
         host=args.host,

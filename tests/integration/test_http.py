@@ -135,3 +135,23 @@ async def test_logs_hold_no_text_no_pseudonym_no_token_no_address(server: Runnin
         assert secret not in logs, secret
     # The only address in the logs is the server's own; no client's.
     assert set(re.findall(r"127\.0\.0\.1:(\d+)", logs)) == {str(server.port)}
+
+
+def test_the_demo_says_where_each_public_goes_and_with_which_login(server: RunningServer) -> None:
+    """A newcomer starting ``serve --demo`` reads the addresses and logins in the terminal,
+    and each printed login opens the page printed beside it."""
+    printed = dict(
+        re.findall(
+            r"^(Parole demo on|Counsellor console:|Manager pages:) (.+)$", server.logs(), re.M
+        )
+    )
+    assert printed["Parole demo on"] == f"http://127.0.0.1:{server.port}/demo"
+    for label, page in (("Counsellor console:", "/console"), ("Manager pages:", "/manage")):
+        found = re.fullmatch(r"(http://\S+) \((\S+) / (\S+)\)", printed[label])
+        assert found, printed[label]
+        assert found[1] == f"http://127.0.0.1:{server.port}{page}"
+        cookie = login(server, found[2], found[3])
+        with httpx.Client(headers={"Cookie": cookie}) as http:
+            opened = http.get(found[1])
+        assert opened.status_code == 200, (label, opened.status_code)
+        assert "login" not in str(opened.url), label
