@@ -93,16 +93,16 @@ def serve_command(args: argparse.Namespace) -> int:
     from server.web.app import create_app
     from server.web.logs import configure
 
-    settings = _settings(
-        backend=args.backend,
-        demo=args.demo or None,
-        origins=tuple(args.origin) if args.origin else None,
-        embed_origins=tuple(args.embed_origin) if args.embed_origin else None,
-        resume_grace=args.resume_grace,
-        end_grace=args.end_grace,
-    )
-    settings = with_state_file(settings, args.state_file)
     try:
+        settings = _settings(
+            backend=args.backend,
+            demo=args.demo or None,
+            origins=tuple(args.origin) if args.origin else None,
+            embed_origins=tuple(args.embed_origin) if args.embed_origin else None,
+            resume_grace=args.resume_grace,
+            end_grace=args.end_grace,
+        )
+        settings = with_state_file(settings, args.state_file)
         asyncio.run(check_backend(settings))
         app = create_app(settings)
     except (ValueError, ParoleError) as exc:

@@ -4,11 +4,46 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 
 def _origins(value: str) -> tuple[str, ...]:
-    return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    return tuple(o.strip() for o in value.split(",") if o.strip())
+
+
+def origin(value: str) -> str:
+    """``value`` as a browser writes an origin (``https://cite.example:8443``), or
+    ValueError; a non-ASCII host is given in its xn-- form, as browsers send it.
+
+    Origins are compared with ``Origin`` headers and written into the chat page's
+    ``frame-ancestors``: a path, a wildcard or a stray character there would silently
+    refuse every real host, or let in hosts nobody listed."""
+    text = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"not an origin: {value!r}") from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not all(c.isascii() and (c.isalnum() or c in ".-:[]") for c in parts.netloc)
+        or parts.username is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or text.endswith(":")
+    ):
+        raise ValueError(f"not an origin (scheme://host[:port], nothing after): {value!r}")
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.netloc.lower().rsplit(":", 1)[0] if port is not None else parts.netloc.lower()
+    # as browsers serialise it: the default port is left out
+    return f"{parts.scheme}://{host}" + ("" if port in (None, default) else f":{port}")
+
+
+def _checked(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(origin(v) for v in values))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +92,11 @@ class Settings:
     secure_cookies: bool = False
     #: Load the demo Cité and counsellor account at start-up.
     demo: bool = False
+
+    def __post_init__(self) -> None:
+        # frozen: the checked, normalised forms replace what was given
+        object.__setattr__(self, "origins", _checked(self.origins))
+        object.__setattr__(self, "embed_origins", _checked(self.embed_origins))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
