@@ -2,11 +2,11 @@
 // Every visible text comes from the catalog embedded in the page; every message is
 // drawn with textContent.
 
-import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "/static/protocol/client.js";
-import * as frames from "/static/protocol/frames.js";
+import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "../protocol/client.js";
+import * as frames from "../protocol/frames.js";
 // The console reuses the widget's conversation thread component (and thread.css).
-import { PendingLines, messageItem, systemItem } from "/static/widget/thread.js";
-import { translator } from "/static/widget/texts.js";
+import { PendingLines, messageItem, systemItem } from "../widget/thread.js";
+import { translator } from "../widget/texts.js";
 
 const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
 const TAKE_REFUSED = ["queue_empty", "capacity_reached", "not_your_pole", "unknown_pole", "unavailable", "rate_limited"];

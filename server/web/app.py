@@ -9,14 +9,15 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from protocol.messages import Close
 from server.backends import Backend, open_backend
 from server.core.errors import ParoleError
 
+from .assets import Assets
+from .compression import Compression
 from .i18n import Catalogs
 from .live.chat import Chat
 from .live.console_socket import ConsoleConnection
@@ -26,7 +27,6 @@ from .live.positions import Positions
 from .live.visitor_socket import VisitorConnection
 from .manage.routes import manage_routes
 from .pages import Pages
-from .paths import CONSOLE, PROTOCOL, WIDGET
 from .security import SecurityHeaders, origin_allowed
 from .settings import Settings
 from .staff.account import AccountPages
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     positions = Positions(chat, hours)
     auth = Auth(backend, settings, chat.save_staff)
     catalogs = Catalogs()
-    templates = Templates(catalogs)
+    assets = Assets()
+    templates = Templates(catalogs, assets)
     pages = Pages(chat, auth, templates, hours)
 
     async def visitor_socket(websocket: WebSocket) -> None:
@@ -133,11 +134,13 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         *manage_routes(chat, auth, templates),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/console", console_socket),
-        Mount("/static/widget", StaticFiles(directory=WIDGET / "static")),
-        Mount("/static/console", StaticFiles(directory=CONSOLE / "static")),
-        Mount("/static/protocol", StaticFiles(directory=PROTOCOL / "js")),
+        *assets.routes(),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders), Middleware(Compression)],
+        lifespan=lifespan,
+    )
     app.state.chat = chat
     app.state.hours = hours
     app.state.backend = backend

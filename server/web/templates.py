@@ -1,4 +1,5 @@
-"""Jinja templates rendered in the visitor's or staff member's language, never cached."""
+"""Jinja templates rendered in the visitor's or staff member's language, never cached;
+``static(path)`` names an asset by its versioned URL (assets.py)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from .assets import Assets
 from .i18n import Catalogs
 from .paths import CONSOLE, WIDGET
 
 
 class Templates:
-    def __init__(self, catalogs: Catalogs) -> None:
+    def __init__(self, catalogs: Catalogs, assets: Assets) -> None:
         self.catalogs = catalogs
         self.jinja = Environment(
             loader=FileSystemLoader([CONSOLE / "templates", WIDGET / "templates"]),
             autoescape=select_autoescape(default=True),
         )
+        self.jinja.globals.update(static=assets.url, preload=assets.preload)
 
     def language(self, request: Request) -> str:
         """``?lang=`` when the catalogs have it, else the best of Accept-Language."""

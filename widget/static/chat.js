@@ -2,8 +2,8 @@
 // Views: poles -> question -> waiting -> talk -> ended. Every visible text comes
 // from the catalog embedded in the page; every message is drawn with textContent.
 
-import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "/static/protocol/client.js";
-import * as frames from "/static/protocol/frames.js";
+import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "../protocol/client.js";
+import * as frames from "../protocol/frames.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
 import { translator } from "./texts.js";
 import { PendingLines, messageItem, systemItem } from "./thread.js";

@@ -1,5 +1,5 @@
-// Catalog texts, for the chat page and the console (which loads this module from
-// /static/widget/texts.js). A catalog value is a text, or for a text with a count a
+// Catalog texts, for the chat page and the console (which imports this module as
+// ../widget/texts.js). A catalog value is a text, or for a text with a count a
 // plural object: {"=0": …, "one": "{count} minute", "other": "{count} minutes"}. The
 // form is picked as server/web/i18n.py picks it — an exact "=N" form, then the count's
 // CLDR category from the browser's Intl.PluralRules, then "other" — so both sides

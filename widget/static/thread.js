@@ -1,5 +1,5 @@
 // The conversation thread, shared by the visitor's chat page and the counsellor's
-// console (which loads it from /static/widget/thread.js). Lines are "mine" (the
+// console (which imports it as ../widget/thread.js). Lines are "mine" (the
 // page's own user) or "theirs", styled by thread.css. Every text is passed in by
 // the caller from its catalog and drawn as text nodes, never parsed as HTML; the
 // http(s) addresses of a message become links built node by node (see links.js).

@@ -1,0 +1,62 @@
+"""The assets' version and module graph, over files written for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.web.assets import Assets
+
+
+def tree(tmp_path: Path) -> dict[str, Path]:
+    widget, protocol = tmp_path / "widget", tmp_path / "protocol"
+    widget.mkdir()
+    protocol.mkdir()
+    (widget / "chat.js").write_text(
+        'import { a } from "../protocol/client.js";\n'
+        "import * as t from './thread.js';\n"
+        'import "./side.js";\n'
+        '// import { no } from "./comment.js" is not at the start of a line\n'
+        "const x = \"import y from './nope.js'\";\n"
+    )
+    (widget / "thread.js").write_text('import { b } from "./links.js";\n')
+    (widget / "links.js").write_text('import { a } from "../protocol/client.js";\n')
+    (widget / "side.js").write_text("export {};\n")
+    (protocol / "client.js").write_text("export const a = 1;\n")
+    return {"widget": widget, "protocol": protocol}
+
+
+def test_preload_follows_relative_imports_across_folders_once_each(tmp_path: Path) -> None:
+    assets = Assets(tree(tmp_path))
+    v = assets.version
+    assert assets.preload("widget/chat.js") == [
+        f"/static/{v}/protocol/client.js",
+        f"/static/{v}/widget/thread.js",
+        f"/static/{v}/widget/side.js",
+        f"/static/{v}/widget/links.js",
+    ]
+    assert assets.preload("widget/side.js") == []
+
+
+def test_any_change_to_any_file_changes_the_version(tmp_path: Path) -> None:
+    folders = tree(tmp_path)
+    before = Assets(folders).version
+    assert Assets(folders).version == before  # the same files, the same version
+    (folders["protocol"] / "client.js").write_text("export const a = 2;\n")
+    changed = Assets(folders).version
+    assert changed != before
+    (folders["widget"] / "new.css").write_text("")
+    added = Assets(folders).version
+    assert added not in (before, changed)
+    (folders["widget"] / "new.css").rename(folders["widget"] / "renamed.css")
+    assert Assets(folders).version not in (before, changed, added)
+
+
+def test_a_missing_asset_is_an_error_at_render_time(tmp_path: Path) -> None:
+    assets = Assets(tree(tmp_path))
+    assert assets.url("widget/chat.js") == f"/static/{assets.version}/widget/chat.js"
+    with pytest.raises(LookupError):
+        assets.url("widget/missing.js")
+    with pytest.raises(KeyError):
+        assets.url("elsewhere/chat.js")
