@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -88,3 +89,13 @@ def test_files_of_another_version_or_without_one_are_revalidated(server: Running
             again = http.get(path, headers={**GZIP, "If-None-Match": etag})
             assert again.status_code == 304 and again.content == b"", path
         assert http.get("/static/widget/none.js").status_code == 404
+
+
+def test_the_chat_page_carries_the_sites_status_as_the_api_gives_it(
+    server: RunningServer,
+) -> None:
+    # One round trip less before the poles show; the same figures as /api/cite.
+    page = httpx.get(f"{server.url}/chat?site=paris").text
+    served = re.search(r'<script type="application/json" id="parole-status">(.*?)</script>', page)
+    assert served
+    assert json.loads(served[1]) == httpx.get(f"{server.url}/api/cite?site=paris").json()

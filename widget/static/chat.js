@@ -748,5 +748,8 @@ if (storage("get", TOKEN_KEY)) {
   }
   show("poles");
 }
-loadCite();
+// The page came with the site's status (one round trip less); without it, ask for it.
+const served = document.getElementById("parole-status");
+if (served) drawStatus(JSON.parse(served.textContent));
+else loadCite();
 startSocket();
