@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
+from starlette.requests import Request
 
 from server.web.assets import Assets
+from server.web.i18n import Catalogs
+from server.web.templates import Templates
 
 
 def tree(tmp_path: Path) -> dict[str, Path]:
@@ -60,3 +65,18 @@ def test_a_missing_asset_is_an_error_at_render_time(tmp_path: Path) -> None:
         assets.url("widget/missing.js")
     with pytest.raises(KeyError):
         assets.url("elsewhere/chat.js")
+
+
+def test_the_chat_page_keeps_a_hostile_status_inside_its_json(tmp_path: Path) -> None:
+    # Managers' texts are checked on entry; this is the second guard: "</script>" or
+    # "<!--" in any text of the status must not end or bend the JSON's script element.
+    hostile = "a </script><script>alert(1)</script> <!-- b"
+    templates = Templates(Catalogs(), Assets())
+    request = Request({"type": "http", "query_string": b"", "headers": []})
+    status = {"cite": hostile, "poles": [{"id": "p", "name": hostile}]}
+    page = templates.render(
+        request, "chat.html", host_origin="", site="", site_status=status
+    ).body.decode()
+    served = re.search(r'<script type="application/json" id="parole-status">(.*?)</script>', page)
+    assert served and json.loads(served[1]) == status
+    assert "<script>alert" not in page and "<!-- b" not in page
