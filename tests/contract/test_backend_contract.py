@@ -335,11 +335,11 @@ async def test_an_unknown_secret_is_none(backend: Backend) -> None:
 
 
 async def test_reading_a_secret_with_refresh_ttl_restarts_its_life(backend: Backend) -> None:
-    await backend.put_expiring("session:abc", b"marie", 0.5)
-    await asyncio.sleep(0.1)
-    assert await backend.get_expiring("session:abc", refresh_ttl=2.0) == b"marie"
+    # Each read that must find the value has over a second of margin for a busy machine.
+    await backend.put_expiring("session:abc", b"marie", ALIVE + 0.2)
+    assert await backend.get_expiring("session:abc", refresh_ttl=3.0) == b"marie"
 
-    await asyncio.sleep(0.6)  # past the first lifetime, well within the refreshed one
+    await asyncio.sleep(PAST_ALIVE + 0.2)  # past the first lifetime, within the refreshed one
     assert await backend.get_expiring("session:abc") == b"marie"
 
     await asyncio.sleep(2.0)  # past the refreshed lifetime
@@ -347,11 +347,11 @@ async def test_reading_a_secret_with_refresh_ttl_restarts_its_life(backend: Back
 
 
 async def test_reading_a_secret_without_refresh_ttl_does_not_extend_it(backend: Backend) -> None:
-    await backend.put_expiring("session:abc", b"marie", 1.0)
+    await backend.put_expiring("session:abc", b"marie", ALIVE + 0.5)
     await asyncio.sleep(0.5)
-    assert await backend.get_expiring("session:abc") == b"marie"
+    assert await backend.get_expiring("session:abc") == b"marie"  # a second of margin
 
-    await asyncio.sleep(0.7)  # past the first lifetime; a read that extended it would not be
+    await asyncio.sleep(PAST_ALIVE)  # past its lifetime; a read that extended it would not be
 
     assert await backend.get_expiring("session:abc") is None
 
