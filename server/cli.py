@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"memory:// only: where the configuration is kept ({DEFAULT_STATE_FILE}; '': nowhere)",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-file", default=None, help="also write log lines there, rotated daily")
 
     from server.create_user import add_arguments, create_user_command
 
@@ -101,8 +102,10 @@ def serve_command(args: argparse.Namespace) -> int:
             embed_origins=tuple(args.embed_origin) if args.embed_origin else None,
             resume_grace=args.resume_grace,
             end_grace=args.end_grace,
+            log_file=args.log_file,
         )
         settings = with_state_file(settings, args.state_file)
+        log_config = configure(args.log_level, settings.log_file, settings.log_retention_days)
         asyncio.run(check_backend(settings))
         app = create_app(settings)
     except (ValueError, ParoleError) as exc:
@@ -126,7 +129,7 @@ def serve_command(args: argparse.Namespace) -> int:
         # of zlib state per socket, more than everything else a waiting visitor needs.
         ws_per_message_deflate=False,
         backlog=BACKLOG,
-        log_config=configure(args.log_level),
+        log_config=log_config,
         access_log=False,
         server_header=False,
         proxy_headers=False,

@@ -92,6 +92,11 @@ class Settings:
     secure_cookies: bool = False
     #: Load the demo Cité and counsellor account at start-up.
     demo: bool = False
+    #: A file Parole writes its log lines to besides stderr ("": stderr only), started
+    #: anew each midnight UTC; with several processes, one file each.
+    log_file: str = ""
+    #: Days a rotated log file is kept before deletion.
+    log_retention_days: int = 7
 
     def __post_init__(self) -> None:
         # frozen: the checked, normalised forms replace what was given

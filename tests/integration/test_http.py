@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
 from tests.clients import Client, counsellor, csrf, login, visitor
-from tests.servers import RunningServer
+from tests.servers import RunningServer, start_server
 
 
 def test_visitor_facing_responses_set_no_cookie(server: RunningServer) -> None:
@@ -130,7 +137,10 @@ async def test_logs_hold_no_text_no_pseudonym_no_token_no_address(server: Runnin
         await Client.open(server.ws("/ws/visitor"), origin="https://elsewhere.example")
     logs = server.logs()
     # Only the refusal: a line for every accepted socket would say nothing, at a cost.
-    assert '"WebSocket /ws/visitor" 403' in logs and "[accepted]" not in logs
+    events = [json.loads(line)["event"] for line in logs.splitlines() if line.startswith("{")]
+    assert any(e.endswith('"WebSocket /ws/visitor" 403') for e in events)
+    assert not any("[accepted]" in e for e in events)
+    assert "connection open" not in logs and "connection closed" not in logs
     for secret in ("Pseudo Secret", "Q-secrète", "texte-confidentiel", session["token"]):
         assert secret not in logs, secret
     # The only address in the logs is the server's own; no client's.
@@ -155,3 +165,42 @@ def test_the_demo_says_where_each_public_goes_and_with_which_login(server: Runni
             opened = http.get(found[1])
         assert opened.status_code == 200, (label, opened.status_code)
         assert "login" not in str(opened.url), label
+
+
+def test_log_lines_are_json_objects_and_the_log_file_keeps_a_week(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    old, recent = folder / "parole.log.2026-11-01", folder / "parole.log.2026-12-01"
+    for rotated, age in ((old, 8), (recent, 2)):
+        rotated.write_text("{}\n")
+        stamp = time.time() - age * 86400
+        os.utime(rotated, (stamp, stamp))
+    running = start_server(tmp_path, "--log-file", str(folder / "parole.log"))
+    try:
+        with pytest.raises(InvalidStatus):  # something worth a line
+            asyncio.run(Client.open(running.ws("/ws/visitor"), origin="https://elsewhere.example"))
+    finally:
+        running.stop()
+    # Rotated files past PAROLE_LOG_RETENTION_DAYS (7) are gone at start; others stay.
+    assert not old.exists() and recent.exists()
+    written = (folder / "parole.log").read_text().splitlines()
+    printed = [line for line in running.logs().splitlines() if line.startswith("{")]
+    assert written and written == printed[: len(written)]
+    lines = [json.loads(line) for line in written]
+    assert all(line.keys() >= {"time", "level", "logger", "event", "process"} for line in lines)
+    assert {line["process"] for line in lines} == {running.process.pid}
+    assert any(line["event"].endswith('"WebSocket /ws/visitor" 403') for line in lines)
+    # Every other line the server wrote is one of the demo's printed addresses.
+    for line in running.logs().splitlines():
+        assert line.startswith("{") or re.match(r"(Parole demo on|Counsellor|Manager) ", line)
+
+
+def test_a_log_file_without_its_folder_stops_the_server_with_one_line(tmp_path: Path) -> None:
+    answer = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve", "--log-file", str(tmp_path / "no/p.log")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert answer.returncode == 2
+    assert answer.stderr.strip() == f"parole: no folder for the log file {tmp_path}/no/p.log"

@@ -274,7 +274,9 @@ class Connection(abc.ABC):
             else:
                 await self.on_signal(signal)
         except ParoleError as exc:
-            log.warning("signal not delivered to a %s: %s", self.role, exc.code)
+            log.warning(
+                "signal not delivered to a %s: %s", self.role, exc.code, extra={"code": exc.code}
+            )
         except Exception:
             log.exception("unexpected error handling a signal for a %s", self.role)
             self.shut(INTERNAL_ERROR)

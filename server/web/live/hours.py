@@ -124,7 +124,7 @@ class Hours:
             try:
                 sleep = await self.look()
             except ParoleError as exc:  # shared state unreachable: next round
-                log.warning("hours not checked this round: %s", exc.code)
+                log.warning("hours not checked this round: %s", exc.code, extra={"code": exc.code})
                 sleep = 1.0
             except Exception:
                 log.exception("hours not checked this round")
@@ -158,7 +158,12 @@ class Hours:
         for pole_id, waiting in lengths.items():
             if waiting:
                 ended = await self.chat.close_queue(pole_id)
-                log.info("pole %s closed: %d waiting visitors told", pole_id, ended)
+                log.info(
+                    "pole %s closed: %d waiting visitors told",
+                    pole_id,
+                    ended,
+                    extra={"pole": pole_id},
+                )
         change = schedules.next_change(self.cite.sites, at)
         if change is None:
             return MAX_SLEEP

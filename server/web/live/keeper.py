@@ -80,7 +80,7 @@ class Keeper:
                     await self.reap()
             except ParoleError as exc:  # e.g. shared state unreachable: try again next round
                 healthy = False
-                log.warning("leases not kept this round: %s", exc.code)
+                log.warning("leases not kept this round: %s", exc.code, extra={"code": exc.code})
             except Exception:
                 log.exception("leases not kept this round")
 
@@ -97,6 +97,11 @@ class Keeper:
                     try:
                         await handler(member)
                     except ParoleError as exc:
-                        log.warning("expired %s lease not handled: %s", kind, exc.code)
+                        log.warning(
+                            "expired %s lease not handled: %s",
+                            kind,
+                            exc.code,
+                            extra={"code": exc.code},
+                        )
                 if len(members) < BATCH:
                     break

@@ -143,7 +143,7 @@ class Positions:
                 try:
                     await self._flush(pole)
                 except ParoleError as exc:  # shared state unreachable: the refresh retries
-                    log.warning("positions not read: %s", exc.code)
+                    log.warning("positions not read: %s", exc.code, extra={"code": exc.code})
                 except Exception:
                     log.exception("positions not read")
             # Coalesce: changes meanwhile wait for the next round, then go out together.
