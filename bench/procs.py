@@ -7,6 +7,7 @@ through pytest, and the bench must also kill -9 and read CPU and RSS.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import resource
 import shutil
@@ -112,7 +113,12 @@ class Proc:
         lines = self.log.read_text(errors="replace").splitlines()
         found: list[str] = []
         for i, line in enumerate(lines):
-            if line.startswith("Traceback"):
+            if line.startswith("{") and '"traceback"' in line:  # a log line (JSON)
+                try:
+                    found.append(json.loads(line)["traceback"])
+                except (ValueError, KeyError):
+                    found.append(line)
+            elif line.startswith("Traceback"):  # printed outside logging
                 end = i + 1
                 while end < len(lines) and lines[end].startswith(" "):
                     end += 1
