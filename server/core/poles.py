@@ -14,7 +14,7 @@ import msgspec
 
 from .errors import ConfigError
 from .schedules import Site, SiteKind, check_sites
-from .text import check_label
+from .text import check_label, check_paragraphs
 
 MIN_POLES = 3
 MAX_POLES = 7
@@ -23,6 +23,8 @@ MAX_KEPT_POLES = 30
 MAX_SITES = 50
 NAME_MAX = 80
 DESCRIPTION_MAX = 300
+#: The manager's own words on the privacy page (/privacy): a few short paragraphs.
+NOTICE_MAX = 1500
 _SLUG = re.compile(r"[a-z0-9-]{1,64}")
 
 
@@ -51,9 +53,12 @@ class Cite(msgspec.Struct, frozen=True):
     name: str
     poles: tuple[Pole, ...]
     sites: tuple[Site, ...] = ()
+    #: What the Cité adds to the privacy page: plain text, paragraphs apart by a blank line.
+    notice: str = ""
 
     def __post_init__(self) -> None:
         check_label("the Cité's name", self.name, NAME_MAX)
+        check_paragraphs("the privacy page's note", self.notice, NOTICE_MAX)
         published = len(self.published)
         if not MIN_POLES <= published <= MAX_POLES:
             raise ConfigError(
@@ -100,6 +105,9 @@ class Cite(msgspec.Struct, frozen=True):
     # --- editing -----------------------------------------------------------------------
     def renamed(self, name: str) -> Cite:
         return self._with(name=name)
+
+    def with_notice(self, notice: str) -> Cite:
+        return self._with(notice=notice)
 
     def add_pole(self, pole: Pole) -> Cite:
         """Publish a new pole, last, at the main site (which offers every pole, R4)."""

@@ -66,3 +66,14 @@ def check_label(what: str, text: str, limit: int, *, required: bool = True) -> N
         raise ConfigError(f"{what} must be one line, without control characters")
     if "<" in text or ">" in text:
         raise ConfigError(f"{what} cannot contain < or >")
+
+
+def check_paragraphs(what: str, text: str, limit: int) -> None:
+    """Plain text of a few lines that pages show as text (markup stays visible as
+    written): at most ``limit`` characters, trimmed, no control characters but newlines."""
+    if len(text) > limit:
+        raise ConfigError(f"{what} is longer than {limit} characters")
+    if text != text.strip() or any(
+        ch != "\n" and unicodedata.category(ch)[0] == "C" for ch in text
+    ):
+        raise ConfigError(f"{what} must be trimmed text, without control characters")

@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         Route("/demo", pages.demo),
         Route("/chat", pages.chat_page),
         Route("/api/cite", pages.cite),
+        Route("/privacy", pages.privacy),
         *SignInPages(auth, templates).routes(),
         *AccountPages(auth, templates).routes(),
         *manage_routes(chat, auth, templates),

@@ -4,8 +4,8 @@ Compressing a response that holds a secret beside text an attacker can reflect i
 lets them read the secret from the compressed sizes (BREACH). The staff pages carry
 CSRF tokens and sit beside reflected form input, so they are never compressed; what is
 compressed is public and secret-free: the widget's page and its status, the loader,
-the demo host page and the static files. Brotli would save a little more on these
-small texts; not enough yet to add a compiled dependency.
+the demo host page, the privacy page and the static files. Brotli would save a little
+more on these small texts; not enough yet to add a compiled dependency.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Exact paths, and prefixes ending in "/", whose responses carry no secret.
-PUBLIC = frozenset({"/chat", "/widget.js", "/demo", "/api/cite"})
+PUBLIC = frozenset({"/chat", "/widget.js", "/demo", "/api/cite", "/privacy"})
 PUBLIC_PREFIXES = ("/static/",)
 
 

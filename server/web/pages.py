@@ -9,6 +9,8 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 
 from protocol.messages import encoder
 from server.core.errors import ParoleError
+from server.core.hours_text import format_slots
+from server.core.schedules import WEEKDAYS
 from server.core.staff import Role
 
 from .live.chat import Chat
@@ -81,4 +83,38 @@ class Pages:
             encoder.encode(status),
             media_type="application/json",
             headers={"Cache-Control": "no-store"},
+        )
+
+    async def privacy(self, request: Request) -> Response:
+        """How this chat works and what it keeps, from the live configuration (R12),
+        in the widget's language: linked from the widget, public, never cached."""
+        cite = await self.chat.backend.get_cite()
+        lang = self.templates.language(request)
+        site = cite.site(request.query_params.get("site") or None) if cite else None
+        hours = None
+        if site is not None:
+            closed = self.templates.catalogs.text(lang, "privacy.hours.closed")
+            hours = {
+                "zone": site.timezone,
+                "holidays": site.closed_on_holidays,
+                "days": [
+                    (f"manage.weekday.{name}", format_slots(site.schedule.week.slots(i)) or closed)
+                    for i, name in enumerate(WEEKDAYS)
+                ],
+            }
+        s = self.settings
+        durations = {
+            "resume": s.resume_grace,
+            "end": s.end_grace,
+            "max": s.session_max_age,
+            "logs": s.log_retention_days * 86400.0,
+        }
+        return self.templates.render(
+            request,
+            "privacy.html",
+            cite=cite,
+            site=site,
+            hours=hours,
+            durations={k: self.templates.duration(lang, v) for k, v in durations.items()},
+            paragraphs=[p.strip() for p in cite.notice.split("\n\n") if p.strip()] if cite else [],
         )

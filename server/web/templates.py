@@ -48,3 +48,10 @@ class Templates:
         the language puts it. "{count}" survives escaping, so the rest stays text."""
         form = escape(self.catalogs.form(lang, key, count))
         return Markup(form.replace("{count}", Markup("<strong>{}</strong>").format(count)))
+
+    def duration(self, lang: str, seconds: float) -> str:
+        """``seconds`` in the largest unit that keeps it a whole-looking figure."""
+        for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+            if seconds >= 2 * size or seconds == size:
+                return self.catalogs.text(lang, f"duration.{unit}", count=round(seconds / size))
+        return self.catalogs.text(lang, "duration.seconds", count=round(seconds))

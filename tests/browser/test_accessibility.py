@@ -69,6 +69,19 @@ def test_the_widget_in_each_state(server: RunningServer, browser: Browser, width
     expect(chat.get_by_role("button", name="Trouver un emploi")).to_be_visible()
     assert violations(chat_frame(page)) == [], "the pole list"
 
+    # The privacy page, reached from the widget's footer with the keyboard alone.
+    link = chat.get_by_role("link", name="Confidentialité et fonctionnement du chat")
+    link.focus()
+    with visitor.expect_page() as opened:
+        page.keyboard.press("Enter")
+    privacy = opened.value
+    expect(privacy.get_by_role("heading", level=1)).to_have_text(
+        "Confidentialité et fonctionnement du chat"
+    )
+    assert violations(privacy) == [], "the privacy page"
+    assert privacy.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    privacy.close()
+
     chat.get_by_role("button", name="Trouver un emploi").click()
     expect(chat.get_by_label("Votre question")).to_be_visible()
     assert violations(chat_frame(page)) == [], "the question form"

@@ -80,3 +80,24 @@ def test_the_chat_page_keeps_a_hostile_status_inside_its_json(tmp_path: Path) ->
     served = re.search(r'<script type="application/json" id="parole-status">(.*?)</script>', page)
     assert served and json.loads(served[1]) == status
     assert "<script>alert" not in page and "<!-- b" not in page
+
+
+@pytest.mark.parametrize(
+    ("seconds", "fr", "en"),
+    [
+        (1, "1 seconde", "1 second"),
+        (90, "90 secondes", "90 seconds"),
+        (60, "1 minute", "1 minute"),
+        (120, "2 minutes", "2 minutes"),
+        (300, "5 minutes", "5 minutes"),
+        (3600, "1 heure", "1 hour"),
+        (5400, "90 minutes", "90 minutes"),
+        (14400, "4 heures", "4 hours"),
+        (86400, "1 jour", "1 day"),
+        (7 * 86400, "7 jours", "7 days"),
+    ],
+)
+def test_a_duration_reads_in_its_largest_whole_unit(seconds: float, fr: str, en: str) -> None:
+    templates = Templates(Catalogs(), Assets())
+    assert templates.duration("fr", seconds) == fr
+    assert templates.duration("en", seconds) == en

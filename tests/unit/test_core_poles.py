@@ -13,6 +13,7 @@ from server.core.poles import (
     MAX_SITES,
     MIN_POLES,
     NAME_MAX,
+    NOTICE_MAX,
     Cite,
     Pole,
 )
@@ -537,3 +538,15 @@ def test_every_edit_gives_a_valid_cite_or_a_config_error(edits: list[tuple[str, 
         assert main is not None and set(main.poles) == published
         assert all(set(s.poles) <= published for s in c.sites)
         assert roundtrip(c) == c
+
+
+def test_a_cites_privacy_note_is_plain_text_kept_with_it() -> None:
+    cite = Cite(name="Cité des métiers", poles=poles(3))
+    assert cite.notice == ""
+    note = "Contact : dpo@cite.example\n\nLe chat <b>n'est</b> pas enregistré."
+    noted = cite.with_notice(note)
+    assert noted.notice == note and roundtrip(noted) == noted
+    assert cite.with_notice("x" * NOTICE_MAX).notice == "x" * NOTICE_MAX
+    for bad in ("x" * (NOTICE_MAX + 1), " trimmed? ", "a\r\nb", "bell\a"):
+        with pytest.raises(ConfigError):
+            cite.with_notice(bad)

@@ -12,6 +12,7 @@ from server.core.errors import ConfigError, ProtocolError
 from server.core.text import (
     PSEUDONYM_WORDS,
     check_label,
+    check_paragraphs,
     clean_pseudonym,
     clean_text,
     generate_pseudonym,
@@ -206,3 +207,11 @@ def test_clean_text_keeps_exactly_what_is_not_a_control_or_format_character(raw:
     if not expected.replace("\u200c", "").replace("\u200d", "").strip():
         return  # refused: the test above covers it
     assert clean_text(raw) == expected
+
+
+def test_paragraphs_keep_newlines_and_refuse_other_controls() -> None:
+    check_paragraphs("a note", "Un.\n\nDeux <i>trois</i>", 50)
+    check_paragraphs("a note", "", 50)
+    for bad, why in (("x" * 51, "longer"), ("\nx", "trimmed"), ("a\tb", "control")):
+        with pytest.raises(ConfigError, match=why):
+            check_paragraphs("a note", bad, 50)

@@ -37,7 +37,11 @@ class CitePages(ManageBase):
         if cite is None:
             values = {"timezone": "Europe/Paris", "country": "FR"}
             return self.render(visit, "manage/setup.html", values=values, errors=Errors())
-        return await self._overview(visit, cite, {"name": cite.name}, Errors())
+        return await self._overview(visit, cite, self._values(cite), Errors())
+
+    @staticmethod
+    def _values(cite: Cite) -> dict[str, str]:
+        return {"name": cite.name, "notice": cite.notice}
 
     async def rename(self, visit: Visit) -> Response:
         cite = await self.backend.get_cite()
@@ -47,9 +51,25 @@ class CitePages(ManageBase):
         errors = Errors()
         renamed = errors.check("name", "manage.error.cite_name", lambda: cite.renamed(name))
         if renamed is None:
-            return await self._overview(visit, cite, {"name": name}, errors, status=400)
+            values = {**self._values(cite), "name": name}
+            return await self._overview(visit, cite, values, errors, status=400)
         await self.save(renamed)
         return self.done("/manage", "renamed")
+
+    async def note(self, visit: Visit) -> Response:
+        """What the Cité adds to the privacy page (/privacy)."""
+        cite = await self.backend.get_cite()
+        if cite is None:
+            return RedirectResponse("/manage", status_code=303)
+        # Browsers send a textarea's lines apart by CRLF.
+        notice = visit.form.area("notice").replace("\r\n", "\n").strip()
+        errors = Errors()
+        noted = errors.check("notice", "manage.error.notice", lambda: cite.with_notice(notice))
+        if noted is None:
+            values = {**self._values(cite), "notice": notice}
+            return await self._overview(visit, cite, values, errors, status=400)
+        await self.save(noted)
+        return self.done("/manage", "noticed")
 
     async def _overview(
         self, visit: Visit, cite: Cite, values: dict[str, str], errors: Errors, status: int = 200
@@ -128,6 +148,7 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates) -> list[Route]:
     table = [
         ("/manage", cite.overview, get),
         ("/manage", cite.rename, post),
+        ("/manage/notice", cite.note, post),
         ("/manage/setup", cite.setup, post),
         ("/manage/poles", poles.index, get),
         ("/manage/poles", poles.create, post),
