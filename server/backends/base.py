@@ -28,6 +28,7 @@ from typing import TypeVar
 import msgspec
 
 from protocol.messages import Event
+from server.core.attestation import Keyring
 from server.core.conversations import Conversation
 from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
@@ -88,6 +89,18 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def staff_logins(self) -> list[str]:
         """Every staff account's login, sorted (the manager's staff page)."""
+
+    @abc.abstractmethod
+    async def get_keyring(self) -> Keyring | None:
+        """The keys that sign proofs of visit (durable configuration)."""
+
+    @abc.abstractmethod
+    async def init_keyring(self, keyring: Keyring) -> Keyring:
+        """Store ``keyring`` unless one exists; return the stored one. Processes that
+        start together each propose a key: one wins, and all of them sign with it."""
+
+    @abc.abstractmethod
+    async def put_keyring(self, keyring: Keyring) -> None: ...
 
     # --- expiring secrets and counters (staff sessions, CSRF, sign-in throttling) -------
     @abc.abstractmethod

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from protocol.messages import Event, encoder
+from server.core.attestation import Keyring
 from server.core.conversations import Conversation, ConversationLog
 from server.core.errors import NotFound
 from server.core.estimates import KEPT, WINDOW
@@ -119,6 +120,8 @@ class MemoryBackend(Backend):
             raise
         if state.cite is not None:
             self._set("cite", _encode(state.cite), None)
+        if state.keyring is not None:
+            self._set("keyring", _encode(state.keyring), None)
         for account in state.staff:
             self._set(f"staff:{account.login}", _encode(account), None)
 
@@ -135,7 +138,13 @@ class MemoryBackend(Backend):
             for key, (raw, _) in sorted(self._values.items())
             if key.startswith("staff:")
         ]
-        self._state_file.save(State(cite=self._load("cite", Cite), staff=staff))
+        self._state_file.save(
+            State(
+                cite=self._load("cite", Cite),
+                staff=staff,
+                keyring=self._load("keyring", Keyring),
+            )
+        )
 
     def dump(self) -> bytes:
         """Every stored byte, for tests that look for a pseudonym or a token."""
@@ -154,6 +163,20 @@ class MemoryBackend(Backend):
 
     async def get_staff(self, login: str) -> StaffAccount | None:
         return self._load(f"staff:{login}", StaffAccount)
+
+    async def get_keyring(self) -> Keyring | None:
+        return self._load("keyring", Keyring)
+
+    async def init_keyring(self, keyring: Keyring) -> Keyring:
+        stored = self._load("keyring", Keyring)
+        if stored is not None:
+            return stored
+        await self.put_keyring(keyring)
+        return keyring
+
+    async def put_keyring(self, keyring: Keyring) -> None:
+        self._set("keyring", _encode(keyring), None)
+        self._save()
 
     async def put_staff(self, account: StaffAccount) -> None:
         self._set(f"staff:{account.login}", _encode(account), None)

@@ -2,7 +2,7 @@
 
 Key layout (all under ``parole:``; documented for operators in ``ops/redis.md``):
 
-- durable: ``cite``, ``staff:<login>``, ``desk:<login>``, ``ticket`` (arrival counter);
+- durable: ``cite``, ``keyring``, ``staff:<login>``, ``desk:<login>``, ``ticket`` (arrival counter);
 - ``visitor:<id>`` and ``token:<sha256>`` (TTL), ``queue:<pole>`` (ZSET of visitor ids by
   ticket) with ``queue-exp:<pole>`` (ZSET of the same ids by expiry time, so expired
   visitors are removed before any queue is read);
@@ -31,6 +31,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 
 from protocol.messages import Event, encoder
+from server.core.attestation import Keyring
 from server.core.conversations import Conversation
 from server.core.errors import IllegalTransition, NotFound, Unavailable
 from server.core.estimates import KEPT, WINDOW
@@ -491,6 +492,22 @@ class RedisBackend(Backend):
     @_available
     async def put_staff(self, account: StaffAccount) -> None:
         await self.redis.set(f"{PREFIX}staff:{account.login}", _encode(account))
+
+    @_available
+    async def get_keyring(self) -> Keyring | None:
+        return await self._load("keyring", Keyring)
+
+    @_available
+    async def init_keyring(self, keyring: Keyring) -> Keyring:
+        if await self.redis.set(PREFIX + "keyring", _encode(keyring), nx=True):
+            return keyring
+        stored = await self._load("keyring", Keyring)
+        assert stored is not None  # set a moment ago, and durable keys are never deleted
+        return stored
+
+    @_available
+    async def put_keyring(self, keyring: Keyring) -> None:
+        await self.redis.set(PREFIX + "keyring", _encode(keyring))
 
     @_available
     async def staff_logins(self) -> list[str]:

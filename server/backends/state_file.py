@@ -21,6 +21,7 @@ from pathlib import Path
 
 import msgspec
 
+from server.core.attestation import Keyring
 from server.core.errors import ParoleError
 from server.core.poles import Cite
 from server.core.staff import StaffAccount
@@ -36,6 +37,8 @@ class State(msgspec.Struct, kw_only=True):
     version: int = VERSION
     cite: Cite | None = None
     staff: list[StaffAccount] = []
+    #: The keys signing proofs of visit (their private halves: keep the file private).
+    keyring: Keyring | None = None
 
 
 class StateFileError(ParoleError):

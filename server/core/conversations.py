@@ -27,11 +27,20 @@ class Conversation(msgspec.Struct):
     pseudonym: str
     opened_at: float
     state: ConversationState = ConversationState.ACTIVE
+    ended_at: float | None = None
+    #: A proof of visit was issued: at most one per conversation (R10).
+    attested: bool = False
 
-    def end(self) -> None:
+    def end(self, at: float | None = None) -> None:
         if self.state is ConversationState.ENDED:
             raise IllegalTransition("this conversation has already ended")
         self.state = ConversationState.ENDED
+        self.ended_at = at
+
+    def attest(self) -> None:
+        if self.attested:
+            raise IllegalTransition("this conversation has its proof of visit already")
+        self.attested = True
 
     def rename_visitor(self, pseudonym: str) -> None:
         self.pseudonym = pseudonym

@@ -27,6 +27,8 @@ from .live.positions import Positions
 from .live.visitor_socket import VisitorConnection
 from .manage.routes import manage_routes
 from .pages import Pages
+from .proofs.keys import Keys
+from .proofs.routes import ProofPages
 from .security import SecurityHeaders, origin_allowed
 from .settings import Settings
 from .staff.account import AccountPages
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     assets = Assets()
     templates = Templates(catalogs, assets)
     pages = Pages(chat, auth, templates, hours)
+    keys = Keys(backend, chat.clock)
 
     async def visitor_socket(websocket: WebSocket) -> None:
         if not origin_allowed(websocket.scope, settings, required=False):
@@ -98,6 +101,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await backend.start()
+        await keys.ring()  # the first start makes the Cité's signing key
         if settings.demo:
             from server.demo import DEMO_LOGIN, DEMO_MANAGER, DEMO_PASSWORD, install_demo
 
@@ -130,9 +134,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         Route("/chat", pages.chat_page),
         Route("/api/cite", pages.cite),
         Route("/privacy", pages.privacy),
+        *ProofPages(chat, keys, templates).routes(),
         *SignInPages(auth, templates).routes(),
         *AccountPages(auth, templates).routes(),
-        *manage_routes(chat, auth, templates),
+        *manage_routes(chat, auth, templates, keys),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/console", console_socket),
         *assets.routes(),

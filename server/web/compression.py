@@ -17,7 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Exact paths, and prefixes ending in "/", whose responses carry no secret.
-PUBLIC = frozenset({"/chat", "/widget.js", "/demo", "/api/cite", "/privacy"})
+PUBLIC = frozenset({"/chat", "/widget.js", "/demo", "/api/cite", "/privacy", "/verify"})
 PUBLIC_PREFIXES = ("/static/",)
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from protocol.messages import Author, Event, EventKind
 from server.backends import Backend, Subscriber
+from server.core.attestation import Keyring, SigningKey
 from server.core.conversations import Conversation, ConversationState
 from server.core.errors import CapacityReached, IllegalTransition, NotFound
 from server.core.estimates import KEPT
@@ -190,6 +191,21 @@ async def test_the_cite_round_trips_and_a_new_one_replaces_it(backend: Backend) 
     renamed = a_cite("Cité des métiers du Val-de-Marne")
     await backend.put_cite(renamed)
     assert await backend.get_cite() == renamed
+
+
+async def test_the_first_keyring_proposed_wins_and_a_rotation_replaces_it(
+    backend: Backend,
+) -> None:
+    first = Keyring((SigningKey.from_private(bytes(32), created=1.0),))
+    second = Keyring((SigningKey.from_private(bytes(range(32)), created=2.0),))
+    assert await backend.get_keyring() is None
+    # Two processes starting at once: both get the one that was stored first.
+    won = await asyncio.gather(backend.init_keyring(first), backend.init_keyring(second))
+    assert won[0] == won[1] and await backend.get_keyring() == won[0]
+    assert await backend.init_keyring(second if won[0] == first else first) == won[0]
+    rotated = won[0].rotated(SigningKey.from_private(bytes([7]) * 32, created=3.0), now=3.0)
+    await backend.put_keyring(rotated)
+    assert await backend.get_keyring() == rotated
 
 
 async def test_a_staff_account_round_trips_by_login(backend: Backend) -> None:

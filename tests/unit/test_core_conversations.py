@@ -43,6 +43,17 @@ def test_a_conversation_opens_active_and_ends_once() -> None:
     assert caught.value.code == "not_allowed"
 
 
+def test_an_ended_conversation_keeps_when_it_ended_and_is_attested_once() -> None:
+    c = conversation()
+    assert c.ended_at is None and not c.attested
+    c.end(at=50.0)
+    assert c.ended_at == 50.0
+    c.attest()
+    assert c.attested
+    with pytest.raises(IllegalTransition):
+        c.attest()
+
+
 def test_renaming_the_visitor_changes_the_pseudonym_shown() -> None:
     c = conversation()
     c.rename_visitor("Héron 12")

@@ -10,6 +10,7 @@ import pytest
 
 from server.backends.memory import MemoryBackend
 from server.backends.state_file import StateFile, StateFileError
+from server.core.attestation import Keyring, SigningKey
 from server.core.conversations import Conversation
 from server.core.poles import Cite, Pole
 from server.core.staff import Desk, Role, StaffAccount
@@ -33,6 +34,9 @@ ACCOUNT = StaffAccount(
 )
 
 
+KEYRING = Keyring((SigningKey.from_private(bytes(32), created=1.0),))
+
+
 async def test_the_cite_and_accounts_survive_a_restart_and_nothing_else_is_written(
     tmp_path: Path,
 ) -> None:
@@ -41,6 +45,7 @@ async def test_the_cite_and_accounts_survive_a_restart_and_nothing_else_is_writt
     await first.start()
     await first.put_cite(CITE)
     await first.put_staff(ACCOUNT)
+    await first.put_keyring(KEYRING)
     await first.add_visitor(
         VisitorSession(
             id="v1", token_hash="needle-token", pole="emploi", pseudonym="Loutre", ticket=1,
@@ -61,7 +66,7 @@ async def test_the_cite_and_accounts_survive_a_restart_and_nothing_else_is_writt
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     content = json.loads(path.read_text())
-    assert set(content) == {"format", "version", "cite", "staff"}
+    assert set(content) == {"format", "version", "cite", "staff", "keyring"}
     for needle in ("needle-token", "needle-secret", "Loutre", "c1"):
         assert needle not in path.read_text()
 
@@ -70,6 +75,7 @@ async def test_the_cite_and_accounts_survive_a_restart_and_nothing_else_is_writt
     assert await second.get_cite() == CITE
     assert await second.get_staff("marie") == ACCOUNT
     assert await second.staff_logins() == ["marie"]
+    assert await second.get_keyring() == KEYRING
     assert await second.update_desk("marie", lambda desk: desk) == Desk(login="marie")
     await second.close()
 

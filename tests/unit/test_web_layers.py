@@ -10,7 +10,7 @@ import pytest
 WEB = Path(__file__).resolve().parents[2] / "server" / "web"
 
 #: Each layer, from the top down, and the layers it may import.
-LAYERS = ("app", "pages", "manage", "live", "staff", "plumbing")
+LAYERS = ("app", "pages", "manage", "proofs", "live", "staff", "plumbing")
 
 
 def layer(module: str) -> str:

@@ -5,6 +5,7 @@
 import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "../protocol/client.js";
 import * as frames from "../protocol/frames.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
+import { setupProof } from "./proof.js";
 import { translator } from "./texts.js";
 import { PendingLines, messageItem, systemItem } from "./thread.js";
 
@@ -748,6 +749,21 @@ if (storage("get", TOKEN_KEY)) {
   }
   show("poles");
 }
+setupProof(
+  t,
+  {
+    panel: $("proof"),
+    heading: $("proof-heading"),
+    openers: [$("proof-open"), $("proof-open-ended")],
+    form: $("proof-form"),
+    name: $("proof-name"),
+    error: $("proof-error"),
+    sheet: $("proof-sheet"),
+    print: $("proof-print"),
+    close: $("proof-close"),
+  },
+  () => storage("get", TOKEN_KEY),
+);
 // The page came with the site's status (one round trip less); without it, ask for it.
 const served = document.getElementById("parole-status");
 if (served) drawStatus(JSON.parse(served.textContent));

@@ -479,7 +479,10 @@ class Chat:
             await self.publish(visitor_channel(session.id), session_message(session))
 
     async def _end_conversation(self, conversation_id: str, author: str) -> None:
-        conversation = await self.backend.update_conversation(conversation_id, _end_and_return)
+        at = self.clock()
+        conversation = await self.backend.update_conversation(
+            conversation_id, lambda c: _end_and_return(c, at)
+        )
         await self._append(conversation_id, "ended", author)
         await self.backend.update_desk(
             conversation.counsellor, lambda d: d.release(conversation_id)
@@ -497,6 +500,6 @@ def _end_and_copy(session: VisitorSession) -> VisitorSession:
     return msgspec.structs.replace(session)
 
 
-def _end_and_return(conversation: Conversation) -> Conversation:
-    conversation.end()
+def _end_and_return(conversation: Conversation, at: float) -> Conversation:
+    conversation.end(at)
     return conversation

@@ -18,9 +18,11 @@ from server.core.staff import Role
 from server.core.text import check_label
 
 from ..live.chat import Chat
+from ..proofs.keys import Keys
 from ..staff.auth import Auth
 from ..templates import Templates
 from .base import Errors, ManageBase, Visit
+from .keys import KeyPages
 from .poles import PolePages
 from .sites import SitePages
 from .staff import StaffPages
@@ -138,12 +140,13 @@ class CitePages(ManageBase):
         return self.render(visit, "manage/setup.html", 400, values=values, errors=errors)
 
 
-def manage_routes(chat: Chat, auth: Auth, templates: Templates) -> list[Route]:
+def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> list[Route]:
     """Every /manage route; each handler is wrapped by :meth:`ManageBase.page`."""
     cite = CitePages(chat, auth, templates)
     poles = PolePages(chat, auth, templates)
     sites = SitePages(chat, auth, templates)
     staff = StaffPages(chat, auth, templates)
+    signing = KeyPages(chat, auth, templates, keys)
     get, post = ["GET"], ["POST"]
     table = [
         ("/manage", cite.overview, get),
@@ -162,6 +165,8 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates) -> list[Route]:
         ("/manage/staff", staff.create, post),
         ("/manage/staff/{login}", staff.edit, [*get, *post]),
         ("/manage/staff/{login}/{action:str}", staff.act, post),
+        ("/manage/keys", signing.index, get),
+        ("/manage/keys", signing.rotate, post),
     ]
     return [
         Route(path, cite.page(handler), methods=methods, name=f"{handler.__name__}:{i}")
