@@ -6,6 +6,7 @@ import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "
 import * as frames from "../protocol/frames.js";
 // The console reuses the widget's conversation thread component (and thread.css).
 import { PendingLines, messageItem, systemItem } from "../widget/thread.js";
+import { IdentityGuard } from "../widget/guard.js";
 import { translator } from "../widget/texts.js";
 
 const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
@@ -150,11 +151,20 @@ function makeConversation(info) {
     tab,
     badge,
   };
+  // The identity guard reminds the counsellor too: the conversation is anonymous (R1).
+  c.guard = new IdentityGuard({
+    box: textarea,
+    before: hint,
+    t,
+    lang,
+    notice: "console.guard.notice",
+    sendAnyway: () => sendMessage(c),
+  });
   tab.addEventListener("click", () => select(c.id, true));
   pane.querySelector(".compose").addEventListener("submit", (event) => {
     event.preventDefault();
     sendMessage(c);
-    textarea.focus();
+    if (!c.guard.open) textarea.focus();
   });
   textarea.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -251,6 +261,7 @@ function dismiss(c) {
 
 function markEnded(c, notice = "console.conversation.ended.notice") {
   c.ended = true;
+  c.guard.dismiss();
   c.typing.update(false);
   setTyping(c, false);
   c.pane.querySelector(".compose").hidden = true;
@@ -316,7 +327,7 @@ function setTyping(c, active) {
 function sendMessage(c) {
   const box = c.pane.querySelector("textarea");
   const text = frames.cleanText(box.value);
-  if (!text || c.ended) return;
+  if (!text || c.ended || !c.guard.allow(text)) return;
   const frame = frames.consoleSend({ conversation: c.id, clientId: newClientId(), text });
   const li = messageLine(c, "counsellor", frame.text, Date.now(), true);
   const log = c.pane.querySelector(".messages");

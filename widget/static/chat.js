@@ -4,6 +4,7 @@
 
 import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "../protocol/client.js";
 import * as frames from "../protocol/frames.js";
+import { IdentityGuard } from "./guard.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
 import { setupProof } from "./proof.js";
 import { translator } from "./texts.js";
@@ -324,10 +325,30 @@ $("question").addEventListener("input", saveDraft);
 $("poles-retry").addEventListener("click", loadCite);
 $("change-pole").addEventListener("click", () => show("poles"));
 
+// The identity guard (R1): what looks like an email, a phone number... is pointed out
+// before it goes, in the question as in the replies.
+const questionGuard = new IdentityGuard({
+  box: $("question"),
+  before: $("join"),
+  t,
+  lang,
+  notice: "widget.guard.notice",
+  sendAnyway: () => $("join-form").requestSubmit(),
+});
+const composeGuard = new IdentityGuard({
+  box: $("compose-text"),
+  before: $("compose-hint"),
+  t,
+  lang,
+  notice: "widget.guard.notice",
+  sendAnyway: () => sendMessage(),
+});
+
 $("join-form").addEventListener("submit", (event) => {
   event.preventDefault();
   if (!state.chosen) return;
   const question = frames.cleanText($("question").value);
+  if (question && !questionGuard.allow(question)) return;
   const frame = frames.join({ pole: state.chosen, question, clientId: question ? newClientId() : undefined });
   state.question = question;
   alertText("");
@@ -471,7 +492,7 @@ function pendingLine(clientId, text) {
 function sendMessage() {
   const box = $("compose-text");
   const text = frames.cleanText(box.value);
-  if (!text || state.session?.state !== "talking") return;
+  if (!text || state.session?.state !== "talking" || !composeGuard.allow(text)) return;
   const frame = frames.visitorSend({ clientId: newClientId(), text });
   pendingLine(frame.client_id, frame.text).scrollIntoView({ block: "end" });
   box.value = "";
@@ -502,7 +523,7 @@ function resendRestored() {
 $("compose").addEventListener("submit", (event) => {
   event.preventDefault();
   sendMessage();
-  $("compose-text").focus();
+  if (!composeGuard.open) $("compose-text").focus();
 });
 $("compose-text").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -580,6 +601,8 @@ function reset() {
   $("messages").replaceChildren();
   $("question").value = "";
   $("compose-text").value = "";
+  questionGuard.dismiss();
+  composeGuard.dismiss();
   $("compose").hidden = false;
   $("end").hidden = false;
   $("join").disabled = false;
