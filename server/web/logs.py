@@ -7,6 +7,10 @@ websocket it accepts, opens and closes are dropped: they say nothing an operator
 use, and when a crashed process's visitors all come back to this one, writing them
 took about 4 % of the CPU of the recovery. Refused handshakes are still logged.
 
+As a second line of defence, what the identity guard finds (an email, a phone
+number...) and IPv4 addresses are scrubbed from every text a line carries, the
+traceback included: "[email]", "[ip]".
+
 A line holds: ``time`` (UTC), ``level``, ``logger``, ``event`` (the message), and
 when the code gave them ``code`` (a ParoleError's code) and ``pole``; ``process`` is
 the pid, so that lines of several processes in one journal can be told apart.
@@ -22,6 +26,8 @@ import logging
 import re
 import time
 from pathlib import Path
+
+from server.core import identity
 
 # "host:port" as uvicorn formats a client address (IPv4, or IPv6 with or without brackets)
 _ADDRESS = re.compile(r"\[?[0-9a-fA-F:.]+\]?:\d+")
@@ -47,6 +53,17 @@ class NoRoutineSockets(logging.Filter):
         return not (message.endswith('" [accepted]') or message in _ROUTINE)
 
 
+# An IPv4 address anywhere in a text (uvicorn's own are blanked earlier, by NoAddresses).
+_IPV4 = re.compile(
+    r"(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?![0-9.])"
+)
+
+
+def private(text: str) -> str:
+    """``text`` without what looks like a person's identity or an IPv4 address."""
+    return _IPV4.sub("[ip]", identity.scrub(text))
+
+
 #: Extra fields a call may give (``log.warning(..., extra={"code": exc.code})``).
 FIELDS = ("code", "pole")
 
@@ -59,16 +76,16 @@ class JsonLines(logging.Formatter):
             ),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": private(record.getMessage()),
         }
         for name in FIELDS:
             value = getattr(record, name, None)
             if value is not None:
-                line[name] = value
+                line[name] = private(value) if isinstance(value, str) else value
         line["process"] = record.process
         if record.exc_info:
             # The stack says where; exception messages name no visitor data (codes only).
-            line["traceback"] = self.formatException(record.exc_info)
+            line["traceback"] = private(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
 
 

@@ -77,3 +77,27 @@ def test_a_log_file_needs_its_folder_and_a_positive_retention(tmp_path: Path) ->
     handler = config["handlers"]["file"]  # type: ignore[index]
     assert handler["backupCount"] == 3 and handler["when"] == "midnight"
     assert set(configure()["handlers"]) == {"stderr"}  # type: ignore[arg-type]
+
+
+def test_what_looks_like_identity_or_an_address_is_scrubbed_from_every_text() -> None:
+    # A second line of defence: no code logs such things, but a careless line might.
+    try:
+        raise ValueError("refused jean.dupont@exemple.fr")
+    except ValueError:
+        failed = record(
+            "from %s: call 06 12 34 56 78, IBAN %s",
+            "192.168.10.20",
+            "FR76 3000 6000 0112 3456 7890 189",
+            pole="a@b.fr",
+        )
+        failed.exc_info = sys.exc_info()
+    line = JsonLines().format(failed)
+    for secret in ["jean.dupont", "192.168.10.20", "06 12 34 56 78", "3000 6000", "a@b.fr"]:
+        assert secret not in line
+    parsed = json.loads(line)
+    assert parsed["event"] == "from [ip]: call [phone], IBAN [iban]"
+    assert parsed["pole"] == "[email]"
+    assert "ValueError: refused [email]" in parsed["traceback"]
+    # What is not identity stays readable: versions, times, counts, ports.
+    plain = "redis 7.0.15 at :6379 took 12.5 ms for 1024 keys on 2026-12-07"
+    assert json.loads(JsonLines().format(record(plain)))["event"] == plain
