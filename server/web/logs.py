@@ -48,8 +48,13 @@ _ROUTINE = ("connection open", "connection closed")
 
 
 class NoRoutineSockets(logging.Filter):
+    """Drops the routine lines, and at debug level websockets' trace of each frame and
+    header it reads ("< …") or writes ("> …"): a visitor's messages, a staff cookie."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.msg if isinstance(record.msg, str) else ""
+        if message.startswith(("< ", "> ")):
+            return False
         return not (message.endswith('" [accepted]') or message in _ROUTINE)
 
 
@@ -60,8 +65,14 @@ _IPV4 = re.compile(
 
 
 def private(text: str) -> str:
-    """``text`` without what looks like a person's identity or an IPv4 address."""
-    return _IPV4.sub("[ip]", identity.scrub(text))
+    """``text`` without what looks like a person's identity or an IPv4 address (but
+    loopback and 0.0.0.0, where a server listens, which are nobody's)."""
+    return _IPV4.sub(_ip, identity.scrub(text))
+
+
+def _ip(match: re.Match[str]) -> str:
+    address = match.group()
+    return address if address.startswith("127.") or address == "0.0.0.0" else "[ip]"
 
 
 #: Extra fields a call may give (``log.warning(..., extra={"code": exc.code})``).

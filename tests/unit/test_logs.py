@@ -46,6 +46,10 @@ def test_routine_socket_lines_are_dropped_and_refusals_kept() -> None:
     assert not keep(record("connection open")) and not keep(record("connection closed"))
     assert not keep(record('%s - "WebSocket %s" [accepted]', "1.2.3.4:5", "/ws/visitor"))
     assert keep(record('%s - "WebSocket %s" 403', "1.2.3.4:5", "/ws/visitor"))
+    # websockets' debug trace of frames and headers carries messages and cookies.
+    assert not keep(record("< %s", 'TEXT \'{"type": "send"...\' [40 bytes]'))
+    assert not keep(record("< %s: %s", "Cookie", "parole_staff=secret"))
+    assert not keep(record("> %s", 'TEXT \'{"type": "event"...\' [90 bytes]'))
 
 
 def test_client_addresses_are_blanked_before_formatting() -> None:
@@ -99,5 +103,5 @@ def test_what_looks_like_identity_or_an_address_is_scrubbed_from_every_text() ->
     assert parsed["pole"] == "[email]"
     assert "ValueError: refused [email]" in parsed["traceback"]
     # What is not identity stays readable: versions, times, counts, ports.
-    plain = "redis 7.0.15 at :6379 took 12.5 ms for 1024 keys on 2026-12-07"
+    plain = "redis 7.0.15 at 127.0.0.1:6379 took 12.5 ms for 1024 keys on 2026-12-07"
     assert json.loads(JsonLines().format(record(plain)))["event"] == plain
