@@ -6,7 +6,7 @@
   const origin = new URL(me.src).origin;
   const d = me.dataset;
   const label = d.label || "Parler à un conseiller";
-  const KEY = "parole:active";
+  const KEY = "parole:active"; // "open" or "closed" while a session runs
   const css = `:host{all:initial}
 .l{position:fixed;right:16px;bottom:16px;z-index:2147483646;display:flex;align-items:center;gap:8px;min-height:48px;padding:10px 18px;border:2px solid #fff;border-radius:24px;background:#1d4f91;color:#fff;font:600 16px/1.2 system-ui,sans-serif;cursor:pointer;box-shadow:0 2px 8px #0004}
 .l:hover{background:#163d70}.l:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
@@ -25,7 +25,6 @@
     root.adoptedStyleSheets = [sheet];
   } else root.append(Object.assign(el("style"), { textContent: css }));
   const button = el("button", "l");
-  button.setAttribute("aria-expanded", "false");
   const text = Object.assign(el("span"), { textContent: label });
   const badge = el("span", "b");
   const panel = el("div", "p");
@@ -33,35 +32,31 @@
   button.append(text, badge);
   root.append(button, panel);
   let frame = null;
-
+  let active = false;
+  const store = (f, ...a) => {
+    try {
+      return sessionStorage[f](KEY, ...a);
+    } catch (_) {}
+  };
   const post = (type) => frame && frame.contentWindow.postMessage({ type }, origin);
   const load = () => {
     if (frame) return;
-    const url = new URL("/chat", origin);
-    url.searchParams.set("site", d.site || "");
-    url.searchParams.set("host", location.origin);
-    url.searchParams.set("lang", d.lang || navigator.language || "fr");
+    const q = { site: d.site || "", host: location.origin, lang: d.lang || navigator.language || "fr" };
     frame = el("iframe");
     frame.title = d.title || "Parole : discussion anonyme avec un conseiller";
-    frame.src = url.href;
+    frame.src = `${origin}/chat?${new URLSearchParams(q)}`;
     frame.onload = () => post(panel.hidden ? "parole:hidden" : "parole:shown");
     panel.append(frame);
   };
-  const open = () => {
+  const show = (on) => {
     load();
-    panel.hidden = false;
-    button.setAttribute("aria-expanded", "true");
-    frame.focus();
-    post("parole:shown");
+    panel.hidden = !on;
+    button.setAttribute("aria-expanded", on);
+    post(on ? "parole:shown" : "parole:hidden");
+    if (active) store("setItem", on ? "open" : "closed");
   };
-  const close = () => {
-    if (panel.hidden) return;
-    panel.hidden = true;
-    button.setAttribute("aria-expanded", "false");
-    post("parole:hidden");
-    button.focus();
-  };
-  button.onclick = () => (panel.hidden ? open() : close());
+  const close = () => panel.hidden || (show(false), button.focus());
+  button.onclick = () => (panel.hidden ? (show(true), frame.focus()) : close());
   document.addEventListener("keydown", (e) => e.key === "Escape" && close());
   addEventListener("message", (e) => {
     if (e.origin !== origin || !frame || e.source !== frame.contentWindow) return;
@@ -75,13 +70,12 @@
       else button.removeAttribute("aria-label");
     }
     if (m.type === "parole:active") {
-      try {
-        m.active ? sessionStorage.setItem(KEY, "1") : sessionStorage.removeItem(KEY);
-      } catch (_) {}
+      active = !!m.active;
+      active ? store("setItem", panel.hidden ? "closed" : "open") : store("removeItem");
     }
   });
   (document.body || document.documentElement).append(host);
-  try {
-    if (sessionStorage.getItem(KEY)) load();
-  } catch (_) {}
+  const was = store("getItem");
+  button.setAttribute("aria-expanded", "false");
+  if (was) (active = true), was === "closed" ? show(false) : button.onclick(); // as it was
 })();

@@ -16,7 +16,15 @@ from playwright.sync_api import (
     expect,
 )
 
-from tests.browser.widget import LAUNCHER, Watch, join, open_widget, sign_in, visitor_context
+from tests.browser.widget import (
+    LAUNCHER,
+    Watch,
+    join,
+    open_widget,
+    reloaded,
+    sign_in,
+    visitor_context,
+)
 from tests.servers import RunningServer
 
 XSS = "<img src=x onerror=alert(1)><b>gras</b>"
@@ -69,9 +77,9 @@ def test_a_visitor_and_a_counsellor_talk_and_the_visitor_resumes_after_a_reload(
     expect(chat.locator("#messages .pending")).to_have_count(0)
     expect(pane.locator(".typing")).to_have_text("")
 
-    # A reload of the host page: the conversation comes back, each message once.
-    page.reload()
-    chat = open_widget(page)
+    # A reload of the host page: the panel reopens, the conversation comes back, each
+    # message once.
+    chat = reloaded(page)
     expect(chat.locator("#messages .msg-text")).to_have_text(
         ["Comment refaire mon CV ?", "Bonjour, je suis Camille.", "Merci.\nPar où commencer ?"]
     )
@@ -285,8 +293,7 @@ def test_a_message_not_yet_acknowledged_survives_a_reload(
     assert stored is not None and "Vous êtes toujours là ?" in stored
 
     # After a reload the message is back, greyed as pending, below the conversation.
-    page.reload()
-    chat = open_widget(page)
+    chat = reloaded(page)
     expect(chat.locator("#messages .msg-text")).to_have_text(["Bonjour", "Vous êtes toujours là ?"])
     expect(chat.locator("#messages .pending .msg-text")).to_have_text(["Vous êtes toujours là ?"])
     expect(pane.locator(".msg-theirs .msg-text")).to_have_text(["Bonjour"])

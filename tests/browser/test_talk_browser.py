@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_chat_browser import start_talking
-from tests.browser.widget import LAUNCHER, visitor_context
+from tests.browser.widget import reloaded, visitor_context
 from tests.servers import RunningServer
 
 
@@ -16,16 +16,6 @@ def box(page: Page, selector: str) -> dict[str, float]:
     found = frame.locator(selector).bounding_box()
     assert found is not None, selector
     return found
-
-
-def reopen_after_reload(page: Page) -> None:
-    """Reload the host page and make sure the panel is open again."""
-    page.reload()
-    launcher = page.get_by_role("button", name=LAUNCHER)
-    expect(launcher).to_be_visible()
-    if launcher.get_attribute("aria-expanded") != "true":
-        launcher.click()
-    expect(launcher).to_have_attribute("aria-expanded", "true")
 
 
 def test_while_talking_the_pseudonym_folds_to_one_line(
@@ -62,7 +52,7 @@ def test_a_reply_typed_but_not_sent_survives_a_reload(
     compose = talking.chat.get_by_label("Votre message")
     compose.fill("Je voulais aussi vous demander")
 
-    reopen_after_reload(talking.page)
+    reloaded(talking.page)
     compose = talking.chat.get_by_label("Votre message")
     expect(compose).to_have_value("Je voulais aussi vous demander")
 
@@ -71,7 +61,7 @@ def test_a_reply_typed_but_not_sent_survives_a_reload(
     compose.type(" : et le CV ?")
     compose.press("Enter")
     expect(talking.pane.get_by_text("Je voulais aussi vous demander : et le CV ?")).to_be_visible()
-    reopen_after_reload(talking.page)
+    reloaded(talking.page)
     expect(talking.chat.get_by_text("Je voulais aussi vous demander : et le CV ?")).to_be_visible()
     expect(talking.chat.get_by_label("Votre message")).to_have_value("")
     visitor.close()

@@ -65,6 +65,13 @@ def open_widget(page: Page) -> FrameLocator:
     return page.frame_locator('iframe[title^="Parole"]')
 
 
+def reloaded(page: Page) -> FrameLocator:
+    """Reload the host page mid-session: the panel reopens by itself; the chat iframe."""
+    page.reload()
+    expect(page.get_by_role("button", name=LAUNCHER)).to_have_attribute("aria-expanded", "true")
+    return page.frame_locator('iframe[title^="Parole"]')
+
+
 def join(chat: FrameLocator, pole: str, question: str) -> None:
     chat.get_by_role("button", name=pole).click()
     chat.get_by_label("Votre question").fill(question)

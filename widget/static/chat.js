@@ -14,6 +14,7 @@ const TOKEN_KEY = "parole:token";
 const READ_KEY = "parole:read";
 const DRAFT_KEY = "parole:draft"; // the pole chosen and question typed, until joined
 const COMPOSE_KEY = "parole:compose"; // a reply typed while talking, not sent yet
+const QUESTION_KEY = "parole:question"; // the question sent, shown while waiting
 const TYPING_STALE = 8000; // hide the counsellor's indicator if not refreshed
 
 const body = document.body;
@@ -555,6 +556,7 @@ $("end-yes").addEventListener("click", () => {
 // --- ended, and starting again ----------------------------------------------------------
 function showEnded() {
   storage("del", COMPOSE_KEY); // nobody left to send it to
+  storage("del", QUESTION_KEY);
   typing.update(false);
   setTyping(false);
   $("compose").hidden = true;
@@ -581,6 +583,7 @@ function reset() {
   storage("del", READ_KEY);
   storage("del", DRAFT_KEY);
   storage("del", COMPOSE_KEY);
+  storage("del", QUESTION_KEY);
   clearPending(store);
   state.restored = [];
   Object.assign(state, {
@@ -632,6 +635,7 @@ function onSession(frame) {
   if (frame.token) {
     storage("set", TOKEN_KEY, frame.token);
     storage("del", DRAFT_KEY); // joined: the question travels with the session now
+    if (state.question) storage("set", QUESTION_KEY, state.question);
     toHost({ type: "parole:active", active: true });
   }
   state.session = frame;
@@ -761,9 +765,11 @@ if (storage("get", TOKEN_KEY)) {
   state.restored = readPending(store);
   for (const entry of state.restored) pendingLine(entry.client_id, entry.text);
   $("compose-text").value = (storage("get", COMPOSE_KEY) || "").slice(0, 4000);
+  state.question = (storage("get", QUESTION_KEY) || "").slice(0, 4000);
 } else {
   clearPending(store);
   storage("del", COMPOSE_KEY);
+  storage("del", QUESTION_KEY);
   try {
     const draft = JSON.parse(storage("get", DRAFT_KEY) || "null");
     if (draft && typeof draft.pole === "string" && typeof draft.question === "string") state.draft = draft;
