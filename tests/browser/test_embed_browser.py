@@ -30,6 +30,7 @@ from playwright.sync_api import (
     expect,
 )
 
+from tests.browser.test_accessibility import violations
 from tests.browser.test_chat_browser import take_next
 from tests.browser.widget import (
     ARGS,
@@ -214,3 +215,66 @@ def test_a_host_not_listed_cannot_frame_the_chat(
     assert stranger.url not in answer.headers["content-security-policy"]
     assert f'data-host-origin="{stranger.url}"' not in answer.text
     visitor.close()
+
+
+def test_where_the_frame_gets_no_storage_the_visitor_goes_on_in_a_tab_of_its_own(
+    sites: tuple[RunningServer, HostSite, HostSite], browser: Browser
+) -> None:
+    # Chromium's default here, like a private window: no storage for third-party frames.
+    parole, host, _ = sites
+    visitor = visitor_context(browser, width=360, height=740)
+    page = visitor.new_page()
+    watch = Watch(page)
+    page.goto(f"{host.url}/")
+    chat = open_widget(page)
+    expect(chat.get_by_role("button", name="Trouver un emploi")).to_be_visible()
+    frame = page.frame(url=lambda url: url.startswith(f"{parole.url}/chat"))
+    assert frame is not None
+    assert (
+        frame.evaluate("() => { try { sessionStorage; return 'kept' } catch { return 'refused' } }")
+        == "refused"
+    )
+    expect(chat.locator("#lasting-text")).to_have_text("")
+    join(chat, "Trouver un emploi", "Bonjour")
+    expect(chat.locator("#position-number")).to_have_text("1")
+    pseudonym = chat.locator("#pseudonym").inner_text()
+
+    # Told, in a live region, that a reload would lose the place; offered a tab.
+    notice = chat.locator("#lasting-text[role=status]")
+    expect(notice).to_have_text(
+        "Votre navigateur ne laisse pas ce chat se souvenir de la conversation sur cette "
+        "page : si vous la rechargez ou la quittez, vous perdrez votre place."
+    )
+    assert violations(frame) == [], "waiting, in a frame without storage"
+    go = chat.get_by_role("button", name="Continuer dans un onglet à part")
+    go.focus()
+    with visitor.expect_page() as opened:
+        page.keyboard.press("Enter")
+    tab = opened.value
+    watch_tab = Watch(tab)
+    # The same session, first-party: the token left the address at once.
+    expect(tab.get_by_role("heading", name="Vous êtes dans la file d'attente")).to_be_visible()
+    expect(tab.locator("#pseudonym")).to_have_text(pseudonym)
+    expect(tab.locator("#position-number")).to_have_text("1")
+    assert "#" not in tab.url and "resume" not in tab.url and "host=" not in tab.url
+    expect(tab.locator("#lasting-text")).to_have_text("")
+    # The frame gave the session up to the tab, and says where it went.
+    expect(
+        chat.get_by_text("Cette discussion est maintenant ouverte dans un autre onglet.")
+    ).to_be_visible()
+
+    # The tab keeps it across a reload, and the counsellor finds the visitor there.
+    tab.reload()
+    expect(tab.locator("#pseudonym")).to_have_text(pseudonym)
+    counsellor = browser.new_context(locale="fr-FR")
+    console = sign_in(counsellor, parole)
+    pane = take_next(console, "Trouver un emploi")
+    expect(tab.get_by_role("heading", name="Vous parlez avec Camille")).to_be_visible()
+    tab.get_by_label("Votre message").fill("Me voici dans mon onglet.")
+    tab.get_by_label("Votre message").press("Enter")
+    expect(pane.get_by_text("Me voici dans mon onglet.")).to_be_visible()
+    assert visitor.cookies() == []
+    watch.check()
+    watch_tab.check()
+    visitor.close()
+    counsellor.close()

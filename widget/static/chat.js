@@ -39,13 +39,27 @@ const moment = new Intl.DateTimeFormat(lang, {
 const DAY = 24 * 3600 * 1000;
 const SITE = /^[a-z0-9-]{1,64}$/.test(body.dataset.site || "") ? body.dataset.site : "";
 
-// The iframe's sessionStorage (null where the browser refuses it): the resume token,
-// the last seq read, and the messages not yet acknowledged (see pending.js).
-const store = (() => {
+// The iframe's sessionStorage: the resume token, the last seq read, and the messages
+// not yet acknowledged (see pending.js). Where the browser refuses it (a private
+// window, or third-party storage blocked, on a Cité's site), a stand-in that lasts as
+// long as the page: a lost connection still resumes, but a reload would start afresh,
+// so the visitor is told and offered to go on in a tab of Parole's own (`lasting`).
+function memoryStorage() {
+  const kept = new Map();
+  return {
+    getItem: (key) => (kept.has(key) ? kept.get(key) : null),
+    setItem: (key, value) => kept.set(key, String(value)),
+    removeItem: (key) => kept.delete(key),
+  };
+}
+const { store, lasting } = (() => {
   try {
-    return window.sessionStorage;
+    const session = window.sessionStorage;
+    session.setItem("parole:probe", "1");
+    session.removeItem("parole:probe");
+    return { store: session, lasting: true };
   } catch {
-    return null;
+    return { store: memoryStorage(), lasting: false };
   }
 })();
 
@@ -55,10 +69,34 @@ function storage(action, key, value) {
     if (action === "set") store.setItem(key, value);
     if (action === "del") store.removeItem(key);
   } catch {
-    // storage refused (private mode...): the chat still works, without resume
+    // storage full or withdrawn meanwhile: the chat still works, without resume
   }
   return null;
 }
+
+// A session handed over by a frame that could not keep it: the token comes in the
+// fragment (never sent to a server), is kept here and taken off the address at once.
+const handed = new URLSearchParams(location.hash.slice(1)).get("resume");
+if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+if (frames.isToken(handed)) storage("set", TOKEN_KEY, handed);
+
+/** While a session runs in a page that cannot keep it: say so, offer a tab of its own. */
+function drawLasting() {
+  const show = !lasting && Boolean(state.session) && state.session.state !== "ended";
+  if (show === $("lasting").classList.contains("open")) return;
+  $("lasting").classList.toggle("open", show);
+  $("lasting-text").textContent = show ? t("widget.lasting.notice") : "";
+  $("lasting-open").hidden = !(show && hostOrigin);
+}
+
+$("lasting-open").addEventListener("click", () => {
+  const token = storage("get", TOKEN_KEY);
+  if (!frames.isToken(token)) return;
+  const url = new URL(location.href);
+  url.searchParams.delete("host"); // a page of its own, framed by nobody
+  url.hash = new URLSearchParams({ resume: token }).toString();
+  window.open(url.href, "_blank", "noopener");
+});
 
 // --- state ------------------------------------------------------------------------------
 const state = {
@@ -573,6 +611,7 @@ function showEnded() {
   socket.outbox.drop(); // the conversation is over: nothing can be sent any more
   clearPending(store);
   toHost({ type: "parole:active", active: false });
+  drawLasting();
   if (state.conversation) show("talk", "ended");
   else show("ended");
   $("message-log").scrollTop = $("message-log").scrollHeight;
@@ -598,6 +637,7 @@ function reset() {
     readSeq: 0,
     unread: 0,
   });
+  drawLasting();
   typing.reset();
   state.seqs.clear();
   state.pending.clear();
@@ -640,6 +680,7 @@ function onSession(frame) {
   }
   state.session = frame;
   state.joinFrame = null;
+  drawLasting();
   $("join").disabled = false;
   if (frame.conversation) state.conversation = frame.conversation;
   $("pseudonym").textContent = frame.pseudonym || "";
