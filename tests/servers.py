@@ -54,15 +54,24 @@ class RunningServer:
 
 
 def start_server(
-    tmp: Path, *args: str, env: dict[str, str] | None = None, demo: bool = True
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    demo: bool = True,
+    port: int | None = None,
 ) -> RunningServer:
-    """Start a server (with the demo Cité) and wait until it answers /healthz.
+    """Start a server (with the demo Cité) and wait until it answers /healthz; on
+    ``port`` if given (a restart where the last one listened), else a free one.
 
     It runs in the repository, so it keeps no state file unless ``args`` name one:
     tests never write ``parole-state.json`` there.
     """
-    port = free_port()
+    port = port or free_port()
     log = tmp / f"server-{port}.log"
+    restarts = 1
+    while log.exists():  # the same port again: keep the last one's lines
+        restarts += 1
+        log = tmp / f"server-{port}-{restarts}.log"
     if not any(arg.startswith("--state-file") for arg in args):
         args = ("--state-file", "", *args)
     demo_args = ["--demo"] if demo else []

@@ -43,6 +43,7 @@ from tests.browser.widget import (
     sign_in,
     visitor_context,
 )
+from tests.redis_server import start_redis
 from tests.servers import RunningServer, free_port, start_server
 
 HOST_PAGE = """<!doctype html>
@@ -278,3 +279,42 @@ def test_where_the_frame_gets_no_storage_the_visitor_goes_on_in_a_tab_of_its_own
     watch_tab.check()
     visitor.close()
     counsellor.close()
+
+
+def test_where_the_frame_gets_no_storage_a_lost_connection_still_resumes(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # The session's token is kept in the page's memory: a restart of Parole (on Redis,
+    # which keeps the session) cuts the socket, and the widget comes back to its place.
+    redis = start_redis(tmp_path)
+    host_port = free_port()
+    options = ("--backend", redis.url, "--embed-origin", f"http://localhost:{host_port}")
+    parole = start_server(tmp_path, *options)
+    host = HostSite(parole.url, host_port)
+    try:
+        visitor = visitor_context(browser)
+        page = visitor.new_page()
+        page.goto(f"{host.url}/")
+        chat = open_widget(page)
+        join(chat, "Trouver un emploi", "Bonjour")
+        expect(chat.locator("#position-number")).to_have_text("1")
+        expect(chat.locator("#lasting-text")).not_to_have_text("")
+        pseudonym = chat.locator("#pseudonym").inner_text()
+
+        parole.stop()
+        expect(chat.locator("#banner-text")).not_to_have_text("")  # connection lost
+        parole = start_server(tmp_path, *options, port=parole.port)
+        expect(chat.locator("#banner-text")).to_have_text("")
+        expect(chat.get_by_role("heading", name="Vous êtes dans la file d'attente")).to_be_visible()
+        expect(chat.locator("#pseudonym")).to_have_text(pseudonym)
+        expect(chat.locator("#position-number")).to_have_text("1")
+        # Bound to its session again: the counsellor who takes it reaches this widget.
+        counsellor = browser.new_context(locale="fr-FR")
+        take_next(sign_in(counsellor, parole), "Trouver un emploi")
+        expect(chat.get_by_role("heading", name="Vous parlez avec Camille")).to_be_visible()
+        visitor.close()
+        counsellor.close()
+    finally:
+        host.stop()
+        parole.stop()
+        redis.stop()
