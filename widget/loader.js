@@ -25,6 +25,7 @@
     root.adoptedStyleSheets = [sheet];
   } else root.append(Object.assign(el("style"), { textContent: css }));
   const button = el("button", "l");
+  button.setAttribute("aria-expanded", "false");
   const text = Object.assign(el("span"), { textContent: label });
   const badge = el("span", "b");
   const panel = el("div", "p");
@@ -76,6 +77,5 @@
   });
   (document.body || document.documentElement).append(host);
   const was = store("getItem");
-  button.setAttribute("aria-expanded", "false");
   if (was) (active = true), was === "closed" ? show(false) : button.onclick(); // as it was
 })();

@@ -24,6 +24,7 @@ from tests.browser.widget import (
     reloaded,
     sign_in,
     visitor_context,
+    waiting,
 )
 from tests.servers import RunningServer
 
@@ -34,12 +35,7 @@ def test_a_visitor_and_a_counsellor_talk_and_the_visitor_resumes_after_a_reload(
     server: RunningServer, browser: Browser
 ) -> None:
     visitor = visitor_context(browser)
-    page = visitor.new_page()
-    watch_visitor = Watch(page)
-    page.goto(f"{server.url}/demo")
-    chat = open_widget(page)
-    join(chat, "Trouver un emploi", "Comment refaire mon CV ?")
-    expect(chat.locator("#position-number")).to_have_text("1")
+    page, chat, watch_visitor = waiting(visitor, f"{server.url}/demo", "Comment refaire mon CV ?")
     expect(chat.locator("#position-text")).to_contain_text("bientôt votre tour")
     assert visitor.cookies() == []
 

@@ -42,6 +42,7 @@ from tests.browser.widget import (
     reloaded,
     sign_in,
     visitor_context,
+    waiting,
 )
 from tests.redis_server import start_redis
 from tests.servers import RunningServer, free_port, start_server
@@ -122,12 +123,7 @@ def test_a_conversation_from_a_listed_host_on_another_origin(
 ) -> None:
     parole, host, _ = sites
     visitor = regular
-    page = visitor.new_page()
-    watch = Watch(page)
-    page.goto(f"{host.url}/")
-    chat = open_widget(page)
-    join(chat, "Trouver un emploi", "Bonjour depuis le site de la Cité")
-    expect(chat.locator("#position-number")).to_have_text("1")
+    page, chat, watch = waiting(visitor, f"{host.url}/", "Bonjour depuis le site de la Cité")
     frame = page.frame(url=lambda url: url.startswith(f"{parole.url}/chat"))
     assert frame is not None
     # The session lives in the iframe's storage, on Parole's origin; the host page holds
@@ -293,11 +289,7 @@ def test_where_the_frame_gets_no_storage_a_lost_connection_still_resumes(
     host = HostSite(parole.url, host_port)
     try:
         visitor = visitor_context(browser)
-        page = visitor.new_page()
-        page.goto(f"{host.url}/")
-        chat = open_widget(page)
-        join(chat, "Trouver un emploi", "Bonjour")
-        expect(chat.locator("#position-number")).to_have_text("1")
+        _page, chat, _watch = waiting(visitor, f"{host.url}/", "Bonjour")
         expect(chat.locator("#lasting-text")).not_to_have_text("")
         pseudonym = chat.locator("#pseudonym").inner_text()
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_chat_browser import start_talking
-from tests.browser.widget import LAUNCHER, Watch, join, open_widget, reloaded, visitor_context
+from tests.browser.widget import (
+    LAUNCHER,
+    reloaded,
+    visitor_context,
+    waiting,
+)
 from tests.servers import RunningServer
 
 
@@ -22,12 +27,7 @@ def test_a_reload_while_waiting_reopens_the_panel_in_the_queue(
     server: RunningServer, browser: Browser
 ) -> None:
     visitor = visitor_context(browser)
-    page = visitor.new_page()
-    watch = Watch(page)
-    page.goto(f"{server.url}/demo")
-    chat = open_widget(page)
-    join(chat, "Trouver un emploi", "Un CV pour la restauration ?")
-    expect(chat.locator("#position-number")).to_have_text("1")
+    page, chat, watch = waiting(visitor, f"{server.url}/demo", "Un CV pour la restauration ?")
     pseudonym = chat.locator("#pseudonym").inner_text()
     assert active(page) == "open"
 

@@ -65,6 +65,20 @@ def open_widget(page: Page) -> FrameLocator:
     return page.frame_locator('iframe[title^="Parole"]')
 
 
+def waiting(
+    context: BrowserContext, url: str, question: str, pole: str = "Trouver un emploi"
+) -> tuple[Page, FrameLocator, Watch]:
+    """A visitor on the host page at ``url`` who opened the widget and joined ``pole``,
+    first in the queue; their page, the chat iframe and the page's watcher."""
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(url)
+    chat = open_widget(page)
+    join(chat, pole, question)
+    expect(chat.locator("#position-number")).to_have_text("1")
+    return page, chat, watch
+
+
 def reloaded(page: Page) -> FrameLocator:
     """Reload the host page mid-session: the panel reopens by itself; the chat iframe."""
     page.reload()

@@ -366,22 +366,10 @@ $("change-pole").addEventListener("click", () => show("poles"));
 
 // The identity guard (R1): what looks like an email, a phone number... is pointed out
 // before it goes, in the question as in the replies.
-const questionGuard = new IdentityGuard({
-  box: $("question"),
-  before: $("join"),
-  t,
-  lang,
-  notice: "widget.guard.notice",
-  sendAnyway: () => $("join-form").requestSubmit(),
-});
-const composeGuard = new IdentityGuard({
-  box: $("compose-text"),
-  before: $("compose-hint"),
-  t,
-  lang,
-  notice: "widget.guard.notice",
-  sendAnyway: () => sendMessage(),
-});
+const guard = (box, before, sendAnyway) =>
+  new IdentityGuard({ box, before, t, lang, notice: "widget.guard.notice", sendAnyway });
+const questionGuard = guard($("question"), $("join"), () => $("join-form").requestSubmit());
+const composeGuard = guard($("compose-text"), $("compose-hint"), () => sendMessage());
 
 $("join-form").addEventListener("submit", (event) => {
   event.preventDefault();

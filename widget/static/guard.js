@@ -12,8 +12,6 @@
 
 import { kindsIn, removeAll } from "../protocol/identity.js";
 
-let made = 0;
-
 export class IdentityGuard {
   /**
    * @param {object} options
@@ -29,12 +27,12 @@ export class IdentityGuard {
     this.t = t;
     this.notice = notice;
     this.list = new Intl.ListFormat(lang, { style: "long", type: "conjunction" });
+    this.held = null; // the text the notice is about
     this.confirmed = null; // the text the writer chose to send anyway
     this.element = document.createElement("div");
     this.element.className = "guard";
     this.text = document.createElement("p");
     this.text.className = "guard-text";
-    this.text.id = `guard-${++made}`;
     this.text.setAttribute("aria-live", "polite");
     this.actions = document.createElement("div");
     this.actions.className = "row guard-actions";
