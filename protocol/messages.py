@@ -32,9 +32,10 @@ Lang = Annotated[
 Versions = Annotated[list[int], msgspec.Meta(min_length=1, max_length=8)]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 Seq = Annotated[int, msgspec.Meta(ge=0)]
+NoteText = Annotated[str, msgspec.Meta(max_length=500)]
 
 Author = Literal["visitor", "counsellor", "system"]
-EventKind = Literal["opened", "message", "renamed", "ended"]
+EventKind = Literal["opened", "message", "renamed", "transferred", "ended"]
 SessionState = Literal["waiting", "talking", "ended"]
 
 
@@ -123,7 +124,22 @@ class End(Message, tag="end"):
     conversation: Slug
 
 
-CounsellorMessage = ConsoleHello | Take | ConsoleSend | ConsoleTyping | End
+class Presence(Message, tag="presence"):
+    """Available (takes visitors) or paused, for every console of the account."""
+
+    available: bool
+
+
+class Transfer(Message, tag="transfer"):
+    """Send the visitor of a conversation one holds to another pole's queue, keeping
+    their turn; ``note`` is for the next counsellor only."""
+
+    conversation: Slug
+    pole: Slug
+    note: NoteText = ""
+
+
+CounsellorMessage = ConsoleHello | Take | ConsoleSend | ConsoleTyping | End | Presence | Transfer
 
 
 # --- server -> clients ------------------------------------------------------------------
@@ -197,6 +213,8 @@ class PoleInfo(msgspec.Struct, omit_defaults=True):
     id: str
     name: str
     description: str = ""
+    #: The Cité's general reception, for visitors unsure which pole fits: shown first.
+    accueil: bool = False
 
 
 class Status(Message, tag="status"):
@@ -220,34 +238,64 @@ class Status(Message, tag="status"):
     next_opening: int | None = None
 
 
+class NoteInfo(msgspec.Struct):
+    """A transfer note: who wrote it (alias), from which pole, when (epoch ms)."""
+
+    alias: str
+    pole: str
+    text: str
+    at: int
+
+
 class ConversationInfo(msgspec.Struct, omit_defaults=True):
     id: str
     pole: str
     pseudonym: str
     state: Literal["active", "ended"]
     last_seq: int
+    #: Written by counsellors who transferred the visitor, for whoever holds it next.
+    notes: list[NoteInfo] = []
 
 
 class Console(Message, tag="console"):
-    """The counsellor's console state, sent after ``welcome``."""
+    """The counsellor's console state, sent after ``welcome`` and whenever the account,
+    the Cité or the counsellor's presence changes.
+
+    ``since``: per pole with someone waiting, when the first in line arrived (epoch
+    ms): the longest current wait. ``targets``: every pole a visitor may be
+    transferred to (all published poles, the accueil included).
+    """
 
     alias: str
     poles: list[PoleInfo]
     queues: dict[str, int]
     conversations: list[ConversationInfo]
     capacity: int
+    available: bool = True
+    since: dict[str, int] = {}
+    targets: list[PoleInfo] = []
 
 
 class Queues(Message, tag="queues"):
-    """Waiting counts per pole, pushed to counsellors when a queue changes."""
+    """Waiting counts per pole, pushed to counsellors when a queue changes. ``since``
+    gives the first arrival of each pole listed in ``counts`` (absent: nobody waits)."""
 
     counts: dict[str, int]
+    since: dict[str, int] = {}
 
 
 class Conversation(Message, tag="conversation"):
     """A conversation the counsellor now holds (after ``take``, or from another tab)."""
 
     info: ConversationInfo
+
+
+class Released(Message, tag="released"):
+    """This console no longer holds the conversation: it was transferred to ``pole``
+    (from this tab or another). Frames for it now get ``unknown_conversation``."""
+
+    conversation: str
+    pole: str
 
 
 class Service(Message, tag="service"):
@@ -279,6 +327,7 @@ ServerMessage = (
     | Console
     | Queues
     | Conversation
+    | Released
     | Service
     | Error
 )
@@ -296,6 +345,7 @@ ERROR_CODES = (
     "not_your_pole",
     "queue_empty",
     "capacity_reached",
+    "paused",  # ``take`` while paused
     "unknown_conversation",
     "resume_failed",
     "rate_limited",

@@ -25,6 +25,12 @@ DEMO_CITE = Cite(
         Pole("formation", "Trouver une formation", "Formations, financements, VAE."),
         Pole("reconversion", "Changer sa vie professionnelle", "Bilan, reconversion, mobilité."),
         Pole("creation", "Créer son activité", "Idée, statut, premiers pas d'entrepreneur."),
+        Pole(
+            "accueil",
+            "Accueil",
+            "Je ne sais pas quel pôle choisir, ou c'est une question rapide.",
+            accueil=True,
+        ),
     ),
     sites=(
         Site(
@@ -33,7 +39,7 @@ DEMO_CITE = Cite(
             kind=SiteKind.MAIN,
             timezone="Europe/Paris",
             country="FR",
-            poles=("orientation", "emploi", "formation", "reconversion", "creation"),
+            poles=("orientation", "emploi", "formation", "reconversion", "creation", "accueil"),
             schedule=DEMO_HOURS,
             closed_on_holidays=False,
         ),
@@ -42,7 +48,8 @@ DEMO_CITE = Cite(
 
 
 async def install_demo(backend: Backend, password_hash: str) -> None:
-    """Publish the demo Cité, its counsellor (who staffs every pole) and its manager,
+    """Publish the demo Cité, its counsellor (who staffs every pole, the accueil too) and
+    its manager,
     unless they exist already: what a manager changed survives a restart."""
     if await backend.get_cite() is None:
         await backend.put_cite(DEMO_CITE)

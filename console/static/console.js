@@ -10,7 +10,8 @@ import { IdentityGuard } from "../widget/guard.js";
 import { translator } from "../widget/texts.js";
 
 const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
-const TAKE_REFUSED = ["queue_empty", "capacity_reached", "not_your_pole", "unknown_pole", "unavailable", "rate_limited"];
+const TAKE_REFUSED = ["queue_empty", "capacity_reached", "paused", "not_your_pole", "unknown_pole", "unavailable", "rate_limited"];
+const SINCE_REFRESH = 30000; // the longest waits grow while nobody is taken
 
 const $ = (id) => document.getElementById(id);
 const catalog = JSON.parse($("parole-i18n").textContent);
@@ -24,6 +25,9 @@ const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit"
 const state = {
   poles: [],
   queues: {},
+  since: {}, // pole -> first arrival of who waits there (ms), for the longest wait
+  targets: [], // every pole a visitor may be sent to
+  available: true,
   capacity: 0,
   conversations: new Map(), // id -> conversation view (see makeConversation)
   selected: null,
@@ -40,6 +44,10 @@ function poleName(id) {
 
 function alertText(text) {
   $("alert").textContent = text || "";
+}
+
+function status(text) {
+  $("status").textContent = text || "";
 }
 
 function banner(text) {
@@ -71,12 +79,14 @@ function drawQueues() {
       name.className = "queue-name";
       const count = document.createElement("span");
       count.className = "queue-count";
+      const since = document.createElement("span");
+      since.className = "queue-since";
       const button = document.createElement("button");
       button.type = "button";
       button.className = "primary small take";
       button.textContent = t("console.take");
       button.addEventListener("click", () => take(pole.id));
-      item.append(name, count, button);
+      item.append(name, count, button, since);
       list.append(item);
     }
     // A manager may rename a pole while the console is open.
@@ -85,12 +95,31 @@ function drawQueues() {
     const waiting = state.queues[pole.id] ?? 0;
     item.classList.toggle("has-waiting", waiting > 0);
     item.querySelector(".queue-count").textContent = t("console.queues.waiting", { count: waiting });
-    // Not while the service is down: the server would refuse the take.
-    item.querySelector(".take").disabled = waiting === 0 || full || state.taking || !socket?.available;
+    const first = waiting > 0 ? state.since[pole.id] : undefined;
+    const minutes = first ? Math.max(Math.floor((Date.now() - first) / 60000), 0) : null;
+    item.querySelector(".queue-since").textContent = minutes === null ? "" : t("console.queues.since", { count: minutes });
+    // Not while paused or the service is down: the server would refuse the take.
+    item.querySelector(".take").disabled =
+      waiting === 0 || full || !state.available || state.taking || !socket?.available;
   }
   for (const item of [...list.children]) {
     if (!state.poles.some((p) => p.id === item.dataset.pole)) item.remove();
   }
+}
+
+// --- presence ---------------------------------------------------------------------------
+function drawPresence() {
+  $(state.available ? "presence-available" : "presence-paused").checked = true;
+  $("presence-state").textContent = t(state.available ? "console.presence.available.state" : "console.presence.paused.state");
+  $("presence-state").parentElement.classList.toggle("paused", !state.available);
+}
+
+for (const radio of document.querySelectorAll('input[name="presence"]')) {
+  radio.addEventListener("change", () => {
+    if (!radio.checked) return;
+    // The server answers with `console`, to every tab of the account; until then, as asked.
+    if (!socket.send(frames.presence(radio.value === "available"))) drawPresence();
+  });
 }
 
 function take(pole) {
@@ -141,6 +170,8 @@ function makeConversation(info) {
     id: info.id,
     pole: info.pole,
     pseudonym: info.pseudonym,
+    notes: info.notes || [],
+    transferring: null,
     ended: info.state === "ended",
     unread: 0,
     pending: new PendingLines(), // our lines not yet echoed by the server
@@ -182,8 +213,30 @@ function makeConversation(info) {
     if (socket.send(frames.end(c.id))) pane.querySelector(".confirm").hidden = true; // not while the service is down
   });
   pane.querySelector(".dismiss").addEventListener("click", () => dismiss(c));
+  const transfer = pane.querySelector(".transfer");
+  const transferOpen = pane.querySelector(".transfer-open");
+  const select = pane.querySelector(".transfer-pole");
+  select.id = `transfer-pole-${info.id}`;
+  pane.querySelector(".transfer-pole-label").htmlFor = select.id;
+  const note = pane.querySelector(".transfer-note");
+  note.id = `transfer-note-${info.id}`;
+  pane.querySelector(".transfer-note-label").htmlFor = note.id;
+  const transferHint = pane.querySelector(".transfer-hint");
+  transferHint.id = `transfer-hint-${info.id}`;
+  select.setAttribute("aria-describedby", transferHint.id);
+  transferOpen.setAttribute("aria-controls", (transfer.id = `transfer-${info.id}`));
+  transferOpen.addEventListener("click", () => (transfer.hidden ? openTransfer(c) : closeTransfer(c)));
+  pane.querySelector(".transfer-cancel").addEventListener("click", () => closeTransfer(c));
+  transfer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!select.value) return;
+    const frame = frames.transfer({ conversation: c.id, pole: select.value, note: note.value });
+    if (socket.send(frame)) c.transferring = select.value; // `released` confirms it
+  });
   pane.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !pane.querySelector(".confirm").hidden) closeConfirm(c);
+    if (event.key !== "Escape") return;
+    if (!pane.querySelector(".confirm").hidden) closeConfirm(c);
+    else if (!transfer.hidden) closeTransfer(c);
   });
 
   state.conversations.set(c.id, c);
@@ -193,6 +246,52 @@ function makeConversation(info) {
   drawConversation(c);
   if (c.ended) markEnded(c);
   return c;
+}
+
+/** The transfer form: every pole but the conversation's own, the accueil first. */
+function openTransfer(c) {
+  const select = c.pane.querySelector(".transfer-pole");
+  select.replaceChildren();
+  for (const pole of state.targets) {
+    if (pole.id === c.pole) continue;
+    const option = document.createElement("option");
+    option.value = pole.id;
+    option.textContent = pole.name;
+    select.append(option);
+  }
+  c.pane.querySelector(".transfer").hidden = false;
+  c.pane.querySelector(".transfer-open").setAttribute("aria-expanded", "true");
+  select.focus();
+}
+
+function closeTransfer(c) {
+  c.pane.querySelector(".transfer").hidden = true;
+  c.pane.querySelector(".transfer-note").value = "";
+  c.pane.querySelector(".transfer-open").setAttribute("aria-expanded", "false");
+  c.pane.querySelector(".transfer-open").focus();
+}
+
+/** Transfer notes written for whoever holds the conversation now (never shown to the visitor). */
+function drawNotes(c) {
+  const list = c.pane.querySelector(".notes");
+  list.replaceChildren();
+  for (const note of c.notes) {
+    const item = document.createElement("li");
+    item.textContent = t("console.note", { alias: note.alias, pole: poleName(note.pole), text: note.text });
+    list.append(item);
+  }
+  list.hidden = c.notes.length === 0;
+}
+
+/** This console let the conversation go (transferred, from this tab or another). */
+function onReleased(frame) {
+  const c = state.conversations.get(frame.conversation);
+  if (!c) return;
+  const text = t("console.transfer.done", { pseudonym: c.pseudonym, pole: poleName(frame.pole) });
+  c.ended = true; // so that nothing more is sent for it
+  dismiss(c);
+  status(text);
+  drawQueues();
 }
 
 function closeConfirm(c) {
@@ -212,6 +311,7 @@ function drawConversation(c) {
   c.pane.querySelector(".messages").setAttribute("aria-label", t("console.messages.label", { pseudonym: c.pseudonym }));
   c.pane.querySelector(".compose label").textContent = t("console.compose.label", { pseudonym: c.pseudonym });
   c.pane.querySelector(".confirm-text").textContent = t("console.end.confirm", { pseudonym: c.pseudonym });
+  c.pane.querySelector(".transfer-open").hidden = c.ended;
 }
 
 function select(id, focus = false) {
@@ -267,6 +367,7 @@ function markEnded(c, notice = "console.conversation.ended.notice") {
   c.pane.querySelector(".compose").hidden = true;
   c.pane.querySelector(".end").hidden = true;
   c.pane.querySelector(".confirm").hidden = true;
+  c.pane.querySelector(".transfer").hidden = true;
   c.pane.querySelector(".dismiss").hidden = false;
   const note = c.pane.querySelector(".ended-notice");
   note.textContent = t(notice);
@@ -305,6 +406,9 @@ function onEvent(event) {
       drawConversation(c);
       drawTitle();
     }
+  } else if (event.kind === "transferred") {
+    // History for whoever took the visitor next; the one who sent them gets `released`.
+    addLine(c, systemItem(t("console.event.transferred", { alias: event.alias || "", pole: poleName(event.pole) })));
   } else if (event.kind === "renamed") {
     c.pseudonym = event.text;
     drawConversation(c);
@@ -345,12 +449,18 @@ function onConsole(frame) {
   $("who").textContent = t("console.signed_in", { alias: frame.alias });
   state.poles = frame.poles;
   state.queues = { ...frame.queues };
+  state.since = { ...(frame.since || {}) };
+  state.targets = frame.targets || [];
+  state.available = frame.available !== false;
   state.capacity = frame.capacity;
+  drawPresence();
   const held = new Set();
   for (const info of frame.conversations) {
     held.add(info.id);
     const c = state.conversations.get(info.id) || makeConversation(info);
     c.pseudonym = info.pseudonym; // renamed while this console was away
+    c.notes = info.notes || [];
+    drawNotes(c);
     if (info.state === "ended" && !c.ended) markEnded(c);
   }
   for (const c of state.conversations.values()) {
@@ -364,6 +474,8 @@ function onConsole(frame) {
 function onConversation(info) {
   const existing = state.conversations.get(info.id);
   const c = existing || makeConversation(info);
+  c.notes = info.notes || [];
+  drawNotes(c);
   if (existing && info.pseudonym !== c.pseudonym) {
     c.pseudonym = info.pseudonym;
     drawConversation(c);
@@ -381,7 +493,14 @@ function onFrame(frame) {
       break;
     case "queues":
       Object.assign(state.queues, frame.counts);
+      for (const pole of Object.keys(frame.counts)) {
+        if (frame.since?.[pole]) state.since[pole] = frame.since[pole];
+        else delete state.since[pole];
+      }
       drawQueues();
+      break;
+    case "released":
+      onReleased(frame);
       break;
     case "conversation":
       onConversation(frame.info);
@@ -465,5 +584,6 @@ document.addEventListener("visibilitychange", () => {
 });
 window.addEventListener("online", () => socket.nudge());
 
+setInterval(drawQueues, SINCE_REFRESH);
 drawQueues();
 socket.connect();

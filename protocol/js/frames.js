@@ -1,7 +1,8 @@
 // Every frame the browser sends on a Parole websocket, built in one place.
 //
 // One builder per client message of protocol/messages.py (visitor: hello, join,
-// rename, send, typing, leave; console: hello, take, send, typing, end). Each
+// rename, send, typing, leave; console: hello, take, send, typing, end, presence,
+// transfer). Each
 // builder normalises what the protocol bounds, so what leaves the page is a frame
 // the server decodes:
 // - texts lose control and format characters (as the server's clean_text does,
@@ -21,6 +22,7 @@ import { PROTOCOL_VERSIONS } from "./client.js";
 
 export const MAX_TEXT = 4000;
 export const MAX_PSEUDONYM = 40;
+export const MAX_NOTE = 500;
 
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SLUG = /^[a-z0-9-]{1,64}$/;
@@ -180,6 +182,19 @@ export function end(conversation) {
   return { type: "end", conversation: need(conversation, SLUG, "conversation") };
 }
 
+/** Available (takes visitors) or paused, for every console of the account. */
+export function presence(available) {
+  return { type: "presence", available: Boolean(available) };
+}
+
+/** Send a conversation's visitor to another pole's queue, keeping their turn; `note` for colleagues only. */
+export function transfer({ conversation, pole, note } = {}) {
+  const frame = { type: "transfer", conversation: need(conversation, SLUG, "conversation"), pole: need(pole, SLUG, "pole") };
+  const text = cut(cleanText(note ?? ""), MAX_NOTE);
+  if (text) frame.note = text;
+  return frame;
+}
+
 /** The builders by endpoint, for tests and for anyone who wants to enumerate them. */
 export const visitorFrames = Object.freeze({
   hello: visitorHello,
@@ -196,4 +211,6 @@ export const consoleFrames = Object.freeze({
   send: consoleSend,
   typing: consoleTyping,
   end,
+  presence,
+  transfer,
 });

@@ -163,6 +163,17 @@ class Backend(abc.ABC):
         """
 
     @abc.abstractmethod
+    async def requeue(
+        self, visitor_id: str, change: Callable[[VisitorSession], T]
+    ) -> tuple[T, int]:
+        """Atomic :meth:`update_visitor` whose ``change`` leaves the session waiting
+        (a transfer), and its entry in its pole's queue at its ticket, in one step:
+        no instant where the visitor waits outside a queue, or sits in one unchanged.
+
+        Returns what ``change`` returns and the session's 1-based position.
+        """
+
+    @abc.abstractmethod
     async def dequeue(self, session: VisitorSession) -> bool:
         """Remove a visitor from their pole's queue; False if they were not in it."""
 
@@ -183,6 +194,11 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def queue_lengths(self, poles: list[str]) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    async def first_arrivals(self, poles: list[str]) -> dict[str, float]:
+        """For each of ``poles`` where someone waits, the ``arrived_at`` of the first in
+        line: the longest current wait, since a queue is in order of first arrival."""
 
     @abc.abstractmethod
     async def expire_visitor(self, visitor_id: str, ttl: float) -> None:
@@ -213,8 +229,9 @@ class Backend(abc.ABC):
         (``protocol.messages.encoder``). Storing and publishing together costs one
         round trip on a message's path, and no stored event goes unannounced.
 
-        Raises NotFound if the conversation is gone (expired or never added), and
-        IllegalTransition for a new draft after the ``ended`` event (see
+        Raises NotFound if the conversation is gone (expired or never added),
+        IllegalTransition for a new draft after the ``ended`` event, and NotHeld for a
+        counsellor's draft between a ``transferred`` event and the next ``opened`` (see
         :class:`~server.core.conversations.ConversationLog`).
         """
 

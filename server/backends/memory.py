@@ -252,6 +252,17 @@ class MemoryBackend(Backend):
         waiting, (position,) = await self.positions(session.pole, [session])
         return session, waiting, position
 
+    async def requeue(
+        self, visitor_id: str, change: Callable[[VisitorSession], T]
+    ) -> tuple[T, int]:
+        self._reap()
+        key = f"visitor:{visitor_id}"
+        result = self._update(key, VisitorSession, change)
+        session = self._load(key, VisitorSession)
+        assert session is not None and session.state is VisitorState.WAITING
+        queue = self._queues.setdefault(session.pole, PoleQueue())
+        return result, queue.push(session.ticket, session.id)
+
     async def dequeue(self, session: VisitorSession) -> bool:
         self._reap()
         queue = self._queues.get(session.pole)
@@ -283,6 +294,16 @@ class MemoryBackend(Backend):
     async def queue_lengths(self, poles: list[str]) -> dict[str, int]:
         self._reap()
         return {pole: len(self._queues.get(pole, ())) for pole in poles}
+
+    async def first_arrivals(self, poles: list[str]) -> dict[str, float]:
+        self._reap()
+        found = {}
+        for pole in poles:
+            queue = self._queues.get(pole)
+            head = None if not queue else await self.get_visitor(queue.entries[0][1])
+            if head is not None:
+                found[pole] = head.arrived_at
+        return found
 
     async def expire_visitor(self, visitor_id: str, ttl: float) -> None:
         session = await self.get_visitor(visitor_id)

@@ -32,8 +32,8 @@ from redis.exceptions import RedisError, WatchError
 
 from protocol.messages import Event, encoder
 from server.core.attestation import Keyring
-from server.core.conversations import Conversation
-from server.core.errors import IllegalTransition, NotFound, Unavailable
+from server.core.conversations import HOLDERS, Conversation
+from server.core.errors import IllegalTransition, NotFound, NotHeld, Unavailable
 from server.core.estimates import KEPT, WINDOW
 from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
@@ -130,6 +130,21 @@ return lengths
 """
 )
 
+FIRSTS = (
+    _REAP
+    + """
+-- KEYS: queue, queue-exp, queue, queue-exp, ...; ARGV: key prefix. Returns, for each
+-- queue, the stored session of the first in line, or '' when nobody waits.
+local found = {}
+for i = 1, #KEYS, 2 do
+  reap(KEYS[i], KEYS[i + 1])
+  local head = redis.call('ZRANGE', KEYS[i], 0, 0)[1]
+  found[#found + 1] = head and redis.call('GET', ARGV[1] .. 'visitor:' .. head) or ''
+end
+return found
+"""
+)
+
 POP = (
     _REAP
     + """
@@ -157,19 +172,25 @@ return 1
 
 APPEND = """
 -- KEYS: conversation, log, client-ids; ARGV: client key ('' if none), draft event,
--- 1 if it ends the conversation else 0, channel, the published JSON cut around its seq.
+-- what it changes ('ended', 'transferred', 'opened' or ''), channel, the published JSON
+-- cut around its seq, 1 if a counsellor wrote it else 0.
 -- Returns the new seq; -1: no such conversation; 0: ended already; < -1: -(seq of the
--- first copy) - 1 for a retry.
+-- first copy) - 1 for a retry; 'unheld': a counsellor's draft while nobody holds it.
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[3], ARGV[1])
   if seen then return -tonumber(seen) - 1 end
 end
 if redis.call('HEXISTS', KEYS[3], '!ended') == 1 then return 0 end
+if ARGV[7] == '1' and redis.call('HEXISTS', KEYS[3], '!unheld') == 1 then
+  return 'unheld'
+end
 local seq = redis.call('XLEN', KEYS[2]) + 1
 redis.call('XADD', KEYS[2], seq .. '-0', 'e', ARGV[2])
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], seq) end
-if ARGV[3] == '1' then redis.call('HSET', KEYS[3], '!ended', seq) end
+if ARGV[3] == 'ended' then redis.call('HSET', KEYS[3], '!ended', seq) end
+if ARGV[3] == 'transferred' then redis.call('HSET', KEYS[3], '!unheld', seq) end
+if ARGV[3] == 'opened' then redis.call('HDEL', KEYS[3], '!unheld') end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then
   redis.call('PEXPIRE', KEYS[2], ttl)
@@ -299,6 +320,7 @@ class RedisBackend(Backend):
                 "positions": POSITIONS,
                 "sweep": SWEEP,
                 "lengths": LENGTHS,
+                "firsts": FIRSTS,
                 "pop": POP,
                 "expire_visitor": EXPIRE_VISITOR,
                 "append": APPEND,
@@ -585,6 +607,39 @@ class RedisBackend(Backend):
         return session, int(waiting), int(position) or None
 
     @_available
+    async def requeue(
+        self, visitor_id: str, change: Callable[[VisitorSession], T]
+    ) -> tuple[T, int]:
+        """As ``_update``, with the queue entries in the same transaction. The entry's
+        expiry is the session's, on Redis's clock (read under WATCH), as ADD_VISITOR."""
+        key = f"{PREFIX}visitor:{visitor_id}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if raw is None:
+                        raise NotFound("visitor")
+                    left = await pipe.pttl(key)
+                    seconds, micros = await pipe.time()
+                    session = msgspec.msgpack.decode(raw, type=VisitorSession)
+                    result = change(session)
+                    assert session.state is VisitorState.WAITING
+                    queue, expiry = self._queue_keys(session.pole)
+                    now = int(seconds) * 1000 + int(micros) // 1000
+                    pipe.multi()
+                    pipe.set(key, _encode(session), keepttl=True)
+                    pipe.zadd(queue, {visitor_id: session.ticket})
+                    pipe.zadd(expiry, {visitor_id: now + max(int(left), 0)})
+                    pipe.zrank(queue, visitor_id)
+                    *_, rank = await pipe.execute()
+                    return result, int(rank) + 1
+                except WatchError:
+                    continue
+                finally:
+                    await pipe.reset()
+
+    @_available
     async def dequeue(self, session: VisitorSession) -> bool:
         queue, expiry = self._queue_keys(session.pole)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -625,6 +680,18 @@ class RedisBackend(Backend):
         keys = [key for pole in poles for key in self._queue_keys(pole)]
         lengths = await self._scripts["lengths"](keys=keys)
         return {pole: int(n) for pole, n in zip(poles, lengths, strict=True)}
+
+    @_available
+    async def first_arrivals(self, poles: list[str]) -> dict[str, float]:
+        if not poles:
+            return {}
+        keys = [key for pole in poles for key in self._queue_keys(pole)]
+        heads = await self._scripts["firsts"](keys=keys, args=[PREFIX])
+        return {
+            pole: msgspec.msgpack.decode(raw, type=VisitorSession).arrived_at
+            for pole, raw in zip(poles, heads, strict=True)
+            if raw
+        }
 
     @_available
     async def expire_visitor(self, visitor_id: str, ttl: float) -> None:
@@ -680,12 +747,16 @@ class RedisBackend(Backend):
         args: list[bytes | str | int] = [
             client_key,
             _encode(draft),
-            int(draft.kind == "ended"),
+            draft.kind if draft.kind in ("ended", *HOLDERS) else "",
             CHANNELS + channel,
             head + b'"seq":',
             b"," + tail,
+            int(draft.author == "counsellor"),
         ]
-        result = int(await self._scripts["append"](keys=keys, args=args))
+        reply = await self._scripts["append"](keys=keys, args=args)
+        if reply == b"unheld":
+            raise NotHeld("nobody holds this conversation now")
+        result = int(reply)
         if result == -1:
             raise NotFound("conversation")
         if result == 0:

@@ -46,3 +46,15 @@ class NotFound(ParoleError):
     """A visitor session or conversation that does not exist (or has expired)."""
 
     code = "not_found"
+
+
+class NotHeld(IllegalTransition):
+    """A counsellor's frame for a conversation they do not hold (or no longer: transferred)."""
+
+    code = "unknown_conversation"
+
+
+class Paused(IllegalTransition):
+    """A paused counsellor takes no one until they say they are available again."""
+
+    code = "paused"

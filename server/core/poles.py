@@ -2,7 +2,9 @@
 
 A Cité keeps every pole it ever published, retired ones included, so a retired
 pole can come back under the same id; it *publishes* the others, 3 to 7 of them,
-in the order visitors see. Each edit returns a new, checked Cité: a change that
+in the order visitors see. One of them may be the Cité's *accueil*: the general
+reception for visitors who do not know which pole fits (R6), shown first and not
+counted among the 3 to 7. Each edit returns a new, checked Cité: a change that
 would break a rule raises :class:`ConfigError` and leaves the stored one as it was.
 """
 
@@ -35,6 +37,9 @@ class Pole(msgspec.Struct, frozen=True):
     name: str
     description: str = ""
     retired: bool = False
+    #: The general reception ("accueillir et orienter"): not a theme, so not one of the
+    #: 3 to 7 poles; at most one is published, and it is shown first.
+    accueil: bool = False
 
     def __post_init__(self) -> None:
         if not _SLUG.fullmatch(self.id):
@@ -59,7 +64,7 @@ class Cite(msgspec.Struct, frozen=True):
     def __post_init__(self) -> None:
         check_label("the Cité's name", self.name, NAME_MAX)
         check_paragraphs("the privacy page's note", self.notice, NOTICE_MAX)
-        published = len(self.published)
+        published = len(self.thematic)
         if not MIN_POLES <= published <= MAX_POLES:
             raise ConfigError(
                 f"a Cité publishes {MIN_POLES} to {MAX_POLES} poles (R4); this would make "
@@ -70,6 +75,8 @@ class Cite(msgspec.Struct, frozen=True):
         ids = [p.id for p in self.poles]
         if len(set(ids)) != len(ids):
             raise ConfigError("pole ids must be unique")
+        if len(self.published) - published > 1:
+            raise ConfigError("a Cité publishes one accueil at most")
         if len(self.sites) > MAX_SITES:
             raise ConfigError(f"at most {MAX_SITES} sites")
         if self.sites:
@@ -78,8 +85,18 @@ class Cite(msgspec.Struct, frozen=True):
     # --- reading -----------------------------------------------------------------------
     @property
     def published(self) -> tuple[Pole, ...]:
-        """The poles visitors may choose from, in order."""
-        return tuple(pole for pole in self.poles if not pole.retired)
+        """The poles visitors may choose from, in order: the accueil first, if any."""
+        live = [pole for pole in self.poles if not pole.retired]
+        return tuple(sorted(live, key=lambda pole: not pole.accueil))
+
+    @property
+    def thematic(self) -> tuple[Pole, ...]:
+        """The published poles but the accueil: the 3 to 7 of R4."""
+        return tuple(pole for pole in self.published if not pole.accueil)
+
+    @property
+    def accueil(self) -> Pole | None:
+        return next((pole for pole in self.published if pole.accueil), None)
 
     def pole(self, pole_id: str) -> Pole | None:
         """A published pole, or None (unknown or retired)."""
@@ -117,9 +134,16 @@ class Cite(msgspec.Struct, frozen=True):
             raise ConfigError("a new pole is published")
         return self._with(poles=(*self.poles, pole), sites=self._offer_at_main(pole.id))
 
-    def edit_pole(self, pole_id: str, name: str, description: str) -> Cite:
+    def edit_pole(
+        self, pole_id: str, name: str, description: str, accueil: bool | None = None
+    ) -> Cite:
         old = self._find(pole_id)
-        new = msgspec.structs.replace(old, name=name, description=description)
+        new = msgspec.structs.replace(
+            old,
+            name=name,
+            description=description,
+            accueil=old.accueil if accueil is None else accueil,
+        )
         return self._with(poles=tuple(new if p is old else p for p in self.poles))
 
     def move_pole(self, pole_id: str, offset: int) -> Cite:

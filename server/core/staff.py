@@ -6,7 +6,10 @@ import enum
 
 import msgspec
 
-from .errors import CapacityReached, IllegalTransition
+from .errors import CapacityReached, ConfigError, IllegalTransition, Paused
+
+#: Bounds of the capacity a manager may give an account.
+MAX_CAPACITY = 10
 
 
 class Role(enum.Enum):
@@ -31,6 +34,15 @@ class StaffAccount(msgspec.Struct):
     #: Console sessions opened before this time (epoch seconds) are void: set when the
     #: password is reset or the account disabled, so that every open session ends.
     sessions_after: float = 0.0
+    #: Conversations at once; None: the Cité's default (``PAROLE_CAPACITY``).
+    capacity: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.capacity is not None and not 1 <= self.capacity <= MAX_CAPACITY:
+            raise ConfigError(f"a capacity is 1 to {MAX_CAPACITY} conversations")
+
+    def capacity_or(self, default: int) -> int:
+        return default if self.capacity is None else self.capacity
 
     def can_staff(self, pole: str) -> bool:
         return not self.disabled and pole in self.poles
@@ -39,19 +51,34 @@ class StaffAccount(msgspec.Struct):
 class Presence(enum.Enum):
     OFFLINE = "offline"
     AVAILABLE = "available"
+    PAUSED = "paused"
 
 
 class Desk(msgspec.Struct):
-    """A counsellor's live state: open consoles and the conversations held."""
+    """A counsellor's live state: open consoles, whether they take visitors now, and
+    the conversations held. ``paused`` is the counsellor's own choice, kept across
+    tabs, reloads and processes; it is set by itself when the last console has been
+    gone past the resume grace, so nobody is counted as staffing a pole from home."""
 
     login: str
     capacity: int = 3
     consoles: int = 0
     conversations: list[str] = []
+    paused: bool = False
 
     @property
     def presence(self) -> Presence:
-        return Presence.AVAILABLE if self.consoles > 0 else Presence.OFFLINE
+        if self.consoles == 0:
+            return Presence.OFFLINE
+        return Presence.PAUSED if self.paused else Presence.AVAILABLE
+
+    @property
+    def has_room(self) -> bool:
+        return len(self.conversations) < self.capacity
+
+    def set_paused(self, paused: bool) -> Desk:
+        self.paused = paused
+        return self.snapshot()
 
     def open_console(self, capacity: int) -> Desk:
         """A console connected; ``capacity`` is the Cité's current setting."""
@@ -69,8 +96,10 @@ class Desk(msgspec.Struct):
 
     def check_can_take(self) -> None:
         """Raise unless this counsellor may take one more visitor now."""
-        if self.presence is not Presence.AVAILABLE:
+        if self.presence is Presence.OFFLINE:
             raise IllegalTransition("the console is offline")
+        if self.presence is Presence.PAUSED:
+            raise Paused("paused: say you are available first")
         if len(self.conversations) >= self.capacity:
             raise CapacityReached(f"already {self.capacity} conversations")
 
@@ -83,3 +112,10 @@ class Desk(msgspec.Struct):
     def release(self, conversation: str) -> None:
         if conversation in self.conversations:
             self.conversations.remove(conversation)
+
+    def swap(self, reserved: str, conversation: str) -> None:
+        """Hold ``conversation`` in the place ``reserved`` for it (a transferred
+        visitor's conversation, known only once they were taken)."""
+        self.release(reserved)
+        if conversation not in self.conversations:
+            self.conversations.append(conversation)

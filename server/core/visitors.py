@@ -42,12 +42,28 @@ class VisitorSession(msgspec.Struct):
     #: Ended because the pole closed before their turn came (told so, R3).
     closed: bool = False
 
-    def assign(self, conversation_id: str) -> None:
-        """A counsellor took this visitor."""
+    def assign(self, conversation_id: str) -> str:
+        """A counsellor took this visitor; returns the conversation they are in now.
+
+        A visitor transferred from another pole keeps the conversation they had: its
+        history goes on with whoever takes them next (``conversation_id`` is unused).
+        """
         if self.state is not VisitorState.WAITING:
             raise IllegalTransition(f"cannot assign a visitor who is {self.state.value}")
         self.state = VisitorState.TALKING
-        self.conversation = conversation_id
+        if self.conversation is None:
+            self.conversation = conversation_id
+        return self.conversation
+
+    def transfer(self, pole: str) -> None:
+        """A counsellor sends this visitor to ``pole``'s queue (R6). The ticket stays:
+        they wait there at the place their first arrival gives them, not at the back."""
+        if self.state is not VisitorState.TALKING:
+            raise IllegalTransition(f"cannot transfer a visitor who is {self.state.value}")
+        if pole == self.pole:
+            raise IllegalTransition("the visitor is in this pole already")
+        self.state = VisitorState.WAITING
+        self.pole = pole
 
     def end(self) -> VisitorState:
         """Leave the queue or the conversation; returns the state left."""

@@ -188,7 +188,18 @@ const consoleCases = [
   ["typing", consoleFrames.typing("a1b2", true)],
   ["typing", consoleFrames.typing("a1b2", undefined)],
   ["end", consoleFrames.end("a1b2")],
+  ["presence", consoleFrames.presence(false)],
+  ["presence", consoleFrames.presence(1)],
+  ["transfer", consoleFrames.transfer({ conversation: "a1b2", pole: "formation" })],
+  ["transfer", consoleFrames.transfer({ conversation: "a1b2", pole: "formation", note: "   " })],
+  ["transfer", consoleFrames.transfer({ conversation: "a1b2", pole: "formation", note: LONG_TEXT })],
 ];
+
+test("a transfer note is cleaned and cut to 500 characters, and an empty one is left out", () => {
+  assert.equal(consoleFrames.transfer({ conversation: "a1b2", pole: "emploi", note: " \u0000 " }).note, undefined);
+  assert.equal([...consoleFrames.transfer({ conversation: "a", pole: "b", note: "é".repeat(900) }).note].length, 500);
+  assert.throws(() => consoleFrames.transfer({ conversation: "a1b2", pole: "Trouver un emploi" }), TypeError);
+});
 
 test("every client message has a builder, and every builder is exercised", () => {
   const tags = (def) => document.$defs[def].anyOf.map((ref) => document.$defs[ref.$ref.slice(8)].properties.type.enum[0]);

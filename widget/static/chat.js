@@ -316,7 +316,10 @@ function drawHours(status) {
 
 function drawPoles(status) {
   const list = $("poles");
+  const accueil = $("accueil-list");
   list.replaceChildren();
+  accueil.replaceChildren();
+  $("accueil").hidden = true;
   $("poles-message").hidden = true;
   if (!status.accepting) return; // the hours above say when to come back
   if (status.poles.length === 0) {
@@ -324,11 +327,12 @@ function drawPoles(status) {
     $("poles-message").hidden = false;
     return;
   }
+  // The accueil first, for whoever does not know which pole fits; the poles beneath.
   for (const pole of status.poles) {
     const item = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
-    button.className = "pole";
+    button.className = pole.accueil ? "pole pole-accueil" : "pole";
     button.dataset.pole = pole.id;
     const name = document.createElement("span");
     name.className = "pole-name";
@@ -342,8 +346,10 @@ function drawPoles(status) {
     }
     button.addEventListener("click", () => choosePole(pole.id));
     item.append(button);
-    list.append(item);
+    (pole.accueil ? accueil : list).append(item);
   }
+  $("accueil").hidden = accueil.children.length === 0;
+  $("poles-others").hidden = list.children.length === 0;
   if (state.view === "poles") focusView();
 }
 
@@ -387,7 +393,7 @@ $("join-form").addEventListener("submit", (event) => {
 // --- waiting ----------------------------------------------------------------------------
 function drawWaiting() {
   $("pseudonym").textContent = state.session?.pseudonym || "";
-  $("waiting-question").hidden = !state.question;
+  $("waiting-question").hidden = !state.question || Boolean(state.session?.conversation);
   $("waiting-question-text").textContent = state.question;
 }
 
@@ -494,6 +500,9 @@ function onEvent(event) {
     countUnread(event);
   } else if (event.kind === "renamed") {
     addLine(systemItem(t("widget.event.renamed", { name: event.text })));
+  } else if (event.kind === "transferred") {
+    setTyping(false);
+    addLine(systemItem(t("widget.event.transferred", { alias: event.alias || state.alias, pole: poleName(event.pole) })));
   } else if (event.kind === "ended") {
     const key = `widget.event.ended.${event.author}`;
     addLine(systemItem(t(key in catalog ? key : "widget.event.ended")));
@@ -643,6 +652,8 @@ function reset() {
   $("estimate").textContent = "";
   $("estimate-note").hidden = true;
   $("closing").hidden = true;
+  $("transferred").hidden = true;
+  $("transferred").textContent = "";
   $("talk-title").textContent = "";
   $("talk-pole").textContent = "";
   setTyping(false);
@@ -675,6 +686,12 @@ function onSession(frame) {
   if (frame.state === "waiting") {
     drawWaiting();
     show("waiting");
+    // Sent on by a counsellor: the conversation goes on in another pole, same turn.
+    // Shown first, filled next: a live region is announced when its text changes.
+    const moved = Boolean(frame.conversation);
+    $("transferred").hidden = !moved;
+    const text = moved ? t("widget.waiting.transferred", { pole: poleName(frame.pole) }) : "";
+    requestAnimationFrame(() => ($("transferred").textContent = text));
   } else if (frame.state === "talking") {
     $("compose").hidden = false;
     $("end").hidden = false;

@@ -6,8 +6,8 @@ visitor and a counsellor connected to different processes see the same thing:
 - ``visitor:<id>``       the visitor's session changed (taken, ended, replaced);
 - ``conversation:<id>``  conversation events and typing notices;
 - ``queue:<pole>``       a pole's queue changed (positions, waiting counts);
-- ``staff:<login>``      a counsellor took a conversation (their other tabs follow), or
-                         a manager changed the account;
+- ``staff:<login>``      a counsellor took a conversation (their other tabs follow),
+                         paused or came back, or a manager changed the account;
 - ``config``             a manager changed the Cité.
 """
 
@@ -31,14 +31,15 @@ from protocol.messages import (
     Event,
     EventKind,
     Message,
+    NoteInfo,
     Session,
     TypingNotice,
     encoder,
 )
 from server.backends import Backend
 from server.core import schedules
-from server.core.conversations import Conversation, ConversationState
-from server.core.errors import IllegalTransition, NotFound, ParoleError
+from server.core.conversations import Conversation, ConversationState, Note
+from server.core.errors import IllegalTransition, NotFound, NotHeld, ParoleError
 from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
 from server.core.text import clean_pseudonym, clean_text, generate_pseudonym
@@ -54,6 +55,8 @@ class QueueChanged(msgspec.Struct, tag="_queue", tag_field="type", omit_defaults
     pole: str
     waiting: int
     takes: list[float] | None = None
+    #: When the first in line arrived (epoch ms): the longest current wait.
+    since: int | None = None
 
 
 class ConfigChanged(msgspec.Struct, tag="_config", tag_field="type"):
@@ -62,6 +65,10 @@ class ConfigChanged(msgspec.Struct, tag="_config", tag_field="type"):
 
 class AccountChanged(msgspec.Struct, tag="_account", tag_field="type"):
     """Internal: a manager changed this staff account (poles, alias, disabled...)."""
+
+
+class DeskChanged(msgspec.Struct, tag="_desk", tag_field="type"):
+    """Internal: this counsellor's presence changed (from another tab, or by itself)."""
 
 
 class Replaced(msgspec.Struct, tag="_replaced", tag_field="type"):
@@ -110,6 +117,10 @@ CONSOLE = "console"
 DESK = "desk"
 
 
+def ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -136,6 +147,10 @@ def conversation_info(conversation: Conversation, last_seq: int) -> Conversation
         pseudonym=conversation.pseudonym,
         state=conversation.state.value,
         last_seq=last_seq,
+        notes=[
+            NoteInfo(alias=n.alias, pole=n.pole, text=n.text, at=int(n.at * 1000))
+            for n in conversation.notes
+        ],
     )
 
 
@@ -177,8 +192,12 @@ class Chat:
 
     async def announce_queue(self, pole: str, takes: list[float] | None = None) -> None:
         waiting = (await self.backend.queue_lengths([pole]))[pole]
+        first = (await self.backend.first_arrivals([pole])).get(pole) if waiting else None
         await self.publish(
-            queue_channel(pole), QueueChanged(pole=pole, waiting=waiting, takes=takes)
+            queue_channel(pole),
+            QueueChanged(
+                pole=pole, waiting=waiting, takes=takes, since=None if first is None else ms(first)
+            ),
         )
 
     def _now_ms(self) -> int:
@@ -311,11 +330,11 @@ class Chat:
 
     async def visitor_leave(self, visitor_id: str) -> VisitorSession:
         """The visitor leaves the queue, or ends their conversation."""
-        ended = await self.backend.update_visitor(visitor_id, _end_and_copy)
-        if ended.conversation is None:
+        previous, ended = await self.backend.update_visitor(visitor_id, _end_and_copy)
+        if previous is VisitorState.WAITING:
             await self.backend.dequeue(ended)
             await self.announce_queue(ended.pole)
-        else:
+        if ended.conversation is not None:  # talking, or waiting after a transfer
             with contextlib.suppress(IllegalTransition):  # the counsellor ended it first
                 await self._end_conversation(ended.conversation, "visitor")
         await self.backend.expire_visitor(visitor_id, self.settings.end_grace)
@@ -331,6 +350,9 @@ class Chat:
                 session = await self.backend.update_visitor(visitor_id, _close_and_copy)
             except (IllegalTransition, NotFound):
                 continue  # taken or gone meanwhile
+            if session.conversation is not None:  # transferred here, never taken
+                with contextlib.suppress(IllegalTransition, NotFound):
+                    await self._end_conversation(session.conversation, "system")
             await self.backend.expire_visitor(visitor_id, self.settings.end_grace)
             await self.publish(visitor_channel(visitor_id), session_message(session))
             told += 1
@@ -352,35 +374,25 @@ class Chat:
 
     # --- counsellors -------------------------------------------------------------------
     async def take(self, account: StaffAccount, pole: str) -> Conversation:
-        """Give the counsellor the oldest visitor waiting in ``pole``."""
+        """Give the counsellor the oldest visitor waiting in ``pole``: a new conversation,
+        or the one a transferred visitor brings, history and notes included (R6)."""
         cite = await self.cite()
         if cite.pole(pole) is None:
             raise ParoleError(pole, code="unknown_pole")
         if not account.can_staff(pole):
             raise ParoleError(pole, code="not_your_pole")
-        conversation_id = new_id()
+        reserved = new_id()
         # Reserve the desk's capacity first, so a visitor popped is never put back.
-        await self.backend.update_desk(account.login, lambda d: d.hold(conversation_id))
+        await self.backend.update_desk(account.login, lambda d: d.hold(reserved))
         try:
-            session = await self._pop_and_assign(pole, conversation_id)
+            session = await self._pop_and_assign(pole, reserved)
         except BaseException:
-            await self.backend.update_desk(account.login, lambda d: d.release(conversation_id))
+            await self.backend.update_desk(account.login, lambda d: d.release(reserved))
             raise
-        conversation = Conversation(
-            id=conversation_id,
-            pole=pole,
-            visitor=session.id,
-            counsellor=account.login,
-            alias=account.alias,
-            pseudonym=session.pseudonym,
-            opened_at=self.clock(),
-        )
-        await self.backend.add_conversation(conversation, self.settings.session_max_age)
-        await self._append(conversation_id, "opened", "system", alias=account.alias, pole=pole)
-        if session.question:
-            await self._append(
-                conversation_id, "message", "visitor", session.question, session.question_client_id
-            )
+        if session.conversation == reserved:
+            conversation = await self._open(account, pole, session)
+        else:
+            conversation = await self._adopt(account, pole, session, reserved)
         await self.publish(visitor_channel(session.id), session_message(session))
         await self.backend.record_take(pole, self.clock())
         await self.announce_queue(pole, takes=await self.backend.recent_takes(pole))
@@ -390,14 +402,103 @@ class Chat:
         )
         return conversation
 
-    async def _pop_and_assign(self, pole: str, conversation_id: str) -> VisitorSession:
+    async def _open(
+        self, account: StaffAccount, pole: str, session: VisitorSession
+    ) -> Conversation:
+        assert session.conversation is not None
+        conversation = Conversation(
+            id=session.conversation,
+            pole=pole,
+            visitor=session.id,
+            counsellor=account.login,
+            alias=account.alias,
+            pseudonym=session.pseudonym,
+            opened_at=self.clock(),
+        )
+        await self.backend.add_conversation(conversation, self.settings.session_max_age)
+        await self._append(conversation.id, "opened", "system", alias=account.alias, pole=pole)
+        if session.question:
+            await self._append(
+                conversation.id, "message", "visitor", session.question, session.question_client_id
+            )
+        return conversation
+
+    async def _adopt(
+        self, account: StaffAccount, pole: str, session: VisitorSession, reserved: str
+    ) -> Conversation:
+        """The visitor came by a transfer: take over the conversation they bring."""
+        assert session.conversation is not None
+        conversation_id = session.conversation
+        await self.backend.update_desk(account.login, lambda d: d.swap(reserved, conversation_id))
+
+        def adopt(conversation: Conversation) -> Conversation:
+            conversation.adopt(account.login, account.alias)
+            return conversation
+
+        conversation = await self.backend.update_conversation(conversation_id, adopt)
+        await self._append(conversation_id, "opened", "system", alias=account.alias, pole=pole)
+        return conversation
+
+    async def transfer(
+        self, account: StaffAccount, conversation_id: str, pole: str, note: str | None
+    ) -> int:
+        """Send the visitor of a conversation this counsellor holds to ``pole``'s queue, at
+        the place their first arrival gives them (R6); returns that position.
+
+        Checked before anything changes: the pole exists, the visitor's site offers it
+        and takes visitors now. Then the conversation changes hands atomically (of two
+        racing transfers, or a transfer and an end, one wins), and the visitor is queued
+        with their ticket in one backend step.
+        """
+        conversation = await self.owned(account, conversation_id)
+        if conversation.state is not ConversationState.ACTIVE:
+            raise IllegalTransition("this conversation has ended")
+        cite = await self.cite()
+        target = cite.pole(pole)
+        if target is None:
+            raise ParoleError(pole, code="unknown_pole")
+        session = await self.backend.get_visitor(conversation.visitor)
+        if session is None or session.state is not VisitorState.TALKING:
+            raise IllegalTransition("the visitor is not in this conversation any more")
+        site = cite.site(session.site)
+        at = datetime.fromtimestamp(self.clock(), UTC)
+        if site is None or pole not in site.poles or not schedules.accepting(site, at):
+            raise ParoleError(pole, code="closed")
+        if pole == conversation.pole:
+            raise IllegalTransition("the conversation is in this pole already")
+        written = None
+        if note:
+            written = Note(account.alias, conversation.pole, clean_text(note), self.clock())
+        try:
+            await self.backend.update_conversation(
+                conversation_id, lambda c: c.transfer(account.login, pole, written)
+            )
+        except NotFound:
+            raise NotHeld(conversation_id) from None
+        await self._append(
+            conversation_id, "transferred", "counsellor", alias=account.alias, pole=pole
+        )
+        await self.backend.update_desk(account.login, lambda d: d.release(conversation_id))
+        try:
+            moved, position = await self.backend.requeue(session.id, partial(_transfer, pole=pole))
+        except (IllegalTransition, NotFound):  # the visitor left meanwhile
+            with contextlib.suppress(IllegalTransition, NotFound):
+                await self._end_conversation(conversation_id, "visitor")
+            raise IllegalTransition("the visitor left") from None
+        await self.publish(visitor_channel(moved.id), session_message(moved))
+        await self.announce_queue(pole)
+        return position
+
+    async def _pop_and_assign(self, pole: str, reserved: str) -> VisitorSession:
+        """The oldest waiting visitor, now talking; their ``conversation`` is ``reserved``
+        unless they bring one (a transfer)."""
         while True:
             visitor_id = await self.backend.pop_waiting(pole)
             if visitor_id is None:
                 await self.announce_queue(pole)
                 raise ParoleError(pole, code="queue_empty")
             try:
-                await self.backend.update_visitor(visitor_id, lambda s: s.assign(conversation_id))
+                await self.backend.update_visitor(visitor_id, lambda s: s.assign(reserved))
             except (IllegalTransition, NotFound):
                 continue  # left or expired between the pop and now
             session = await self.backend.get_visitor(visitor_id)
@@ -419,9 +520,9 @@ class Chat:
         *,
         held: bool = False,
     ) -> Event:
-        """A counsellor's message. ``held``: the console already knows this counsellor
-        holds the conversation (which never changes hands), so the message goes out in
-        one round trip; the log itself refuses it once the conversation has ended."""
+        """A counsellor's message. ``held``: the console believes this counsellor holds
+        the conversation, so the message goes out in one round trip; the log itself
+        refuses it once the conversation has ended or was transferred (NotHeld)."""
         if not held:
             await self.owned(account, conversation_id)
         try:
@@ -444,18 +545,27 @@ class Chat:
         conversation = await self.owned(account, conversation_id)
         await self._end_for_visitor(conversation, "counsellor")
 
+    async def set_presence(self, account: StaffAccount, available: bool) -> Desk:
+        """Available or paused, for every tab of this account (they follow at once)."""
+        desk = await self.backend.update_desk(account.login, lambda d: d.set_paused(not available))
+        await self.publish(staff_channel(account.login), DeskChanged())
+        return desk
+
     async def console_gone(self, login: str) -> None:
         """A console closed, or its lease ran out (its process died)."""
         desk = await self.backend.update_desk(login, Desk.close_console)
-        if desk.consoles == 0 and desk.conversations:
-            # Give the counsellor the resume grace to come back before ending anything.
+        if desk.consoles == 0:
+            # The resume grace to come back before pausing the desk and ending anything.
             await self.backend.renew_leases(DESK, [login], self.settings.resume_grace)
 
     async def desk_lease_over(self, login: str) -> None:
-        """No console came back in time: end the conversations nobody is answering."""
+        """No console came back in time: the desk is paused (whoever opens a console
+        next says when they take visitors again), and the conversations nobody is
+        answering end."""
         desk = await self.backend.update_desk(login, Desk.snapshot)
         if desk.consoles > 0:
             return
+        await self.backend.update_desk(login, _pause_if_away)
         for conversation_id in desk.conversations:
             conversation = await self.backend.get_conversation(conversation_id)
             if conversation is None:
@@ -484,10 +594,21 @@ class Chat:
             conversation_id, lambda c: _end_and_return(c, at)
         )
         await self._append(conversation_id, "ended", author)
-        await self.backend.update_desk(
-            conversation.counsellor, lambda d: d.release(conversation_id)
-        )
+        if conversation.held:  # else it was on its way to another pole
+            await self.backend.update_desk(
+                conversation.counsellor, lambda d: d.release(conversation_id)
+            )
         await self.backend.expire_conversation(conversation_id, self.settings.end_grace)
+
+
+def _pause_if_away(desk: Desk) -> None:
+    if desk.consoles == 0:  # a console may have opened since the snapshot
+        desk.paused = True
+
+
+def _transfer(session: VisitorSession, pole: str) -> VisitorSession:
+    session.transfer(pole)
+    return msgspec.structs.replace(session)
 
 
 def _close_and_copy(session: VisitorSession) -> VisitorSession:
@@ -495,9 +616,9 @@ def _close_and_copy(session: VisitorSession) -> VisitorSession:
     return msgspec.structs.replace(session)
 
 
-def _end_and_copy(session: VisitorSession) -> VisitorSession:
-    session.end()
-    return msgspec.structs.replace(session)
+def _end_and_copy(session: VisitorSession) -> tuple[VisitorState, VisitorSession]:
+    previous = session.end()
+    return previous, msgspec.structs.replace(session)
 
 
 def _end_and_return(conversation: Conversation, at: float) -> Conversation:

@@ -49,6 +49,7 @@ from protocol.messages import (
     encode,
 )
 from server.backends.fanout import Outage, Resync
+from server.core.conversations import HOLDERS
 from server.core.errors import ParoleError, ProtocolError, Unavailable
 from server.core.ratelimit import TokenBucket
 
@@ -57,6 +58,7 @@ from .chat import (
     AccountChanged,
     Chat,
     ConfigChanged,
+    DeskChanged,
     QueueChanged,
     Replaced,
     conversation_channel,
@@ -70,7 +72,16 @@ log = logging.getLogger("parole.ws")
 OUTBOX_SIZE = 512
 INTERNAL_ERROR = 1011  # a bug, not the client: it reconnects and resumes
 
-Signal = ServerMessage | QueueChanged | Replaced | AccountChanged | ConfigChanged | Outage | Resync
+Signal = (
+    ServerMessage
+    | QueueChanged
+    | Replaced
+    | AccountChanged
+    | ConfigChanged
+    | DeskChanged
+    | Outage
+    | Resync
+)
 signal_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(Signal)
 CONVERSATIONS = conversation_channel("")
 
@@ -101,6 +112,8 @@ class Connection(abc.ABC):
         self.inbox = chat.backend.subscriber(self._arrived)
         self.greeted = False
         self.seen: dict[str, int] = {}
+        #: Conversations no longer followed whose channel is still listened to.
+        self.unfollowed: set[str] = set()
         # Frames to send (str) and payloads to handle (bytes), in order; None: close.
         self._box: list[str | bytes | None] = []
         self._worker: asyncio.Task[None] | None = None
@@ -320,6 +333,7 @@ class Connection(abc.ABC):
             if event.seq == last + 1:
                 self.send(event)
                 self.seen[event.conversation] = event.seq
+                self._last_for_us(event)
             else:
                 await self._catch_up(event.conversation)
 
@@ -335,9 +349,32 @@ class Connection(abc.ABC):
             missed = await self.chat.backend.events_since(conversation_id, last)
         except ParoleError:
             return  # deleted after its grace period: nothing left to show
+        # A transfer followed by an ``opened`` is history (this counsellor took the visitor
+        # after it): only the last change of hands may end the following.
+        latest = max((e.seq for e in missed if e.kind in HOLDERS), default=0)
         for event in missed:
             self.send(event)
             self.seen[conversation_id] = event.seq
+            if event.seq == latest and self._last_for_us(event):
+                return
+
+    def _last_for_us(self, event: Event) -> bool:
+        """Stop following the conversation if ``event`` is the last this client may see."""
+        if not self.stops_following(event):
+            return False
+        del self.seen[event.conversation]
+        self.unfollowed.add(event.conversation)
+        return True
+
+    def stops_following(self, event: Event) -> bool:
+        """True for an event after which this client sees nothing more of its
+        conversation (a counsellor who transferred it); what comes after is dropped,
+        and the endpoint stops listening to the channel (see :attr:`unfollowed`)."""
+        return False
+
+    async def drop_unfollowed(self) -> None:
+        while self.unfollowed:
+            await self.inbox.remove(conversation_channel(self.unfollowed.pop()))
 
     # --- what each endpoint adds -------------------------------------------------------
     @staticmethod

@@ -1,4 +1,4 @@
-"""The counsellor's websocket: queues of their poles, take, talk, end.
+"""The counsellor's websocket: queues of their poles, presence, take, talk, transfer, end.
 
 A manager's change reaches open consoles: the account's (``staff:<login>``) or the
 Cité's (``config``). The console then gets a fresh ``console`` frame (its poles may
@@ -26,22 +26,29 @@ from protocol.messages import (
     Event,
     PoleInfo,
     Queues,
+    Released,
     Take,
+    Transfer,
     TypingNotice,
     counsellor_decoder,
 )
 from protocol.messages import Conversation as ConversationMessage
+from protocol.messages import Presence as PresenceFrame
 from server.core.errors import NotFound, ParoleError
-from server.core.staff import Desk, StaffAccount
+from server.core.poles import Cite, Pole
+from server.core.staff import Desk, Presence, StaffAccount
 
 from ..staff.auth import StaffSession
 from .chat import (
     CONFIG_CHANNEL,
     CONSOLE,
+    DESK,
     AccountChanged,
     ConfigChanged,
+    DeskChanged,
     QueueChanged,
     conversation_info,
+    ms,
     new_id,
     queue_channel,
     staff_channel,
@@ -101,11 +108,29 @@ class ConsoleConnection(Connection):
             (self._typing.add if frame.active else self._typing.discard)(frame.conversation)
         elif isinstance(frame, End):
             await chat.counsellor_end(self.account, frame.conversation)
+        elif isinstance(frame, PresenceFrame):
+            await chat.set_presence(self.account, frame.available)  # DeskChanged follows
+        elif isinstance(frame, Transfer):
+            await chat.transfer(self.account, frame.conversation, frame.pole, frame.note)
+            # Its ``transferred`` event, on its way, ends this console's view of it.
+
+    def stops_following(self, event: Event) -> bool:
+        if event.kind != "transferred":
+            return False
+        self._release(event.conversation, event.pole or "")
+        return True
+
+    def _release(self, conversation_id: str, pole: str) -> None:
+        """Transferred: the console lets the conversation go (Connection stops following)."""
+        self._held.discard(conversation_id)  # its frames now get unknown_conversation
+        self._typing.discard(conversation_id)
+        self.send(Released(conversation=conversation_id, pole=pole))
 
     async def _open(self, last_seq: dict[str, int]) -> None:
         backend = self.chat.backend
-        capacity = self.chat.settings.capacity
+        capacity = self.account.capacity_or(self.chat.settings.capacity)
         desk = await backend.update_desk(self.account.login, lambda d: d.open_console(capacity))
+        await backend.drop_lease(DESK, self.account.login)  # back within the grace
         self._desk_open = True
         await self.keeper.hold(CONSOLE, self._lease)
         # The session ends at its absolute expiry even while the socket stays busy.
@@ -156,14 +181,19 @@ class ConsoleConnection(Connection):
         self._poles = {p.id for p in poles}
         for pole in poles:
             await self.inbox.add(queue_channel(pole.id))
-        queues = await backend.queue_lengths([p.id for p in poles])
+        ids = [p.id for p in poles]
+        queues = await backend.queue_lengths(ids)
+        since = await backend.first_arrivals(ids)
         self.send(
             Console(
                 alias=self.account.alias,
-                poles=[PoleInfo(id=p.id, name=p.name, description=p.description) for p in poles],
+                poles=[_info(p) for p in poles],
                 queues=queues,
                 conversations=infos,
                 capacity=desk.capacity,
+                available=desk.presence is not Presence.PAUSED,
+                since={pole: ms(at) for pole, at in since.items()},
+                targets=[_info(p) for p in _targets(cite)],
             )
         )
         for info in infos:
@@ -174,10 +204,10 @@ class ConsoleConnection(Connection):
         """Show a conversation this counsellor holds (once, whichever path came first)."""
         if conversation_id in self._held:
             return
-        self._held.add(conversation_id)
         conversation = await self.chat.backend.get_conversation(conversation_id)
-        if conversation is None:
-            return
+        if conversation is None or not conversation.side_of(self.account.login):
+            return  # transferred on meanwhile
+        self._held.add(conversation_id)
         self.send(ConversationMessage(info=conversation_info(conversation, 0)))
         await self.follow(conversation_id, after)
 
@@ -186,24 +216,40 @@ class ConsoleConnection(Connection):
         desk = await backend.update_desk(self.account.login, Desk.snapshot)
         for conversation_id in desk.conversations:  # taken from another tab meanwhile
             await self._hold(conversation_id, 0)
+        for conversation_id in [c for c in self._held if c not in desk.conversations]:
+            # Transferred meanwhile (maybe taken by a colleague since): nothing more of it.
+            conversation = await backend.get_conversation(conversation_id)
+            if conversation is not None and not conversation.side_of(self.account.login):
+                self.seen.pop(conversation_id, None)
+                self.unfollowed.add(conversation_id)
+                self._release(conversation_id, conversation.pole)
         await self.catch_up_all()
         if not await self._reload_account():  # disabled during the outage
             return
+        await self.drop_unfollowed()
         cite = await backend.get_cite()
         poles = [p.id for p in (cite.published if cite else ()) if self.account.can_staff(p.id)]
-        self.send(Queues(counts=await backend.queue_lengths(poles)))
+        since = await backend.first_arrivals(poles)
+        self.send(
+            Queues(
+                counts=await backend.queue_lengths(poles),
+                since={pole: ms(at) for pole, at in since.items()},
+            )
+        )
 
     async def on_signal(self, signal: Any) -> None:
         if isinstance(signal, Event):
             await self.deliver(signal)
+            await self.drop_unfollowed()
         elif isinstance(signal, TypingNotice):
-            if signal.author == "visitor":
+            if signal.author == "visitor" and signal.conversation in self.seen:
                 self.send(signal)
         elif isinstance(signal, QueueChanged):
-            self.send(Queues(counts={signal.pole: signal.waiting}))
+            since = {} if signal.since is None else {signal.pole: signal.since}
+            self.send(Queues(counts={signal.pole: signal.waiting}, since=since))
         elif isinstance(signal, ConversationMessage):
             await self._hold(signal.info.id, 0)
-        elif isinstance(signal, AccountChanged | ConfigChanged):
+        elif isinstance(signal, AccountChanged | ConfigChanged | DeskChanged):
             await self._refresh()
 
     async def _refresh(self) -> None:
@@ -238,3 +284,13 @@ class ConsoleConnection(Connection):
             # until their own timer runs out. (Another tab still typing renews it.)
             with contextlib.suppress(ParoleError):
                 await self.chat.counsellor_typing(self.account, conversation, False)
+
+
+def _info(pole: Pole) -> PoleInfo:
+    return PoleInfo(id=pole.id, name=pole.name, description=pole.description, accueil=pole.accueil)
+
+
+def _targets(cite: Cite | None) -> list[Pole]:
+    """Where a visitor may be sent: every published pole (the transfer then checks
+    that the visitor's site offers it and takes visitors now)."""
+    return list(cite.published) if cite else []
