@@ -271,7 +271,7 @@ class Console(Message, tag="console"):
     queues: dict[str, int]
     conversations: list[ConversationInfo]
     capacity: int
-    available: bool = True
+    available: bool
     since: dict[str, int] = {}
     targets: list[PoleInfo] = []
 

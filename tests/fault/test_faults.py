@@ -177,6 +177,42 @@ async def test_a_waiting_visitor_whose_process_dies_keeps_the_place_for_the_grac
         assert (await back.expect("position"))["position"] == 1  # still first in line
 
 
+async def test_a_transferred_visitor_whose_process_dies_keeps_the_turn_and_the_history(
+    tmp_path: Path,
+) -> None:
+    with running_cluster(tmp_path, "--resume-grace", "60", env=GHOSTS) as cluster:
+        guest, first = await visitor(cluster.a, "accueil", question="Une formation ?")
+        later, _ = await visitor(cluster.b, "formation")
+        camille, _ = await counsellor(cluster.b)
+        await camille.send({"type": "take", "pole": "accueil"})
+        conversation = (await camille.expect("conversation"))["info"]["id"]
+        await guest.expect("session", state="talking")
+        await camille.send(
+            {"type": "transfer", "conversation": conversation, "pole": "formation", "note": "CAP"}
+        )
+        await guest.expect("position", pole="formation", position=1)
+        await asyncio.to_thread(cluster.a.kill)  # SIGKILL of the visitor's process
+        await asyncio.sleep(6)  # twice the lease TTL, well within the resume grace
+
+        back = await Client.open(cluster.b.ws("/ws/visitor"))
+        await back.send({"type": "hello", "versions": [1], "resume": first["token"]})
+        session = await back.expect("session")
+        assert (session["state"], session["pole"]) == ("waiting", "formation")
+        assert (await back.expect("position"))["position"] == 1  # still ahead of `later`
+        dominique, _ = await counsellor(cluster.b, login(cluster.b, "dominique"))
+        await dominique.send({"type": "take", "pole": "formation"})
+        info = (await dominique.expect("conversation"))["info"]
+        assert info["id"] == conversation and [n["text"] for n in info["notes"]] == ["CAP"]
+        await back.expect("session", state="talking")
+        await back.expect("event", seq=4)  # the new opening, after the transfer
+        await dominique.expect("event", seq=4)
+        for side in (back, dominique):
+            seqs = [e["seq"] for e in side.events(conversation)]
+            assert seqs == sorted(set(seqs)) and seqs[-1] == 4  # nothing lost, nothing twice
+        assert (await later.expect("position", position=1))["waiting"] == 1
+        assert cluster.tracebacks() == []
+
+
 async def test_no_ghost_counsellor_when_the_console_process_dies(tmp_path: Path) -> None:
     with running_cluster(tmp_path, "--resume-grace", "2", env=GHOSTS) as cluster:
         guest, _ = await visitor(cluster.b, "creation")

@@ -118,11 +118,19 @@ class VisitorConnection(Connection):
     async def _session_changed(self, signal: Session) -> None:
         if self.session is None:
             return
-        self.session.state = VisitorState(signal.state)
-        self.session.conversation = signal.conversation
-        if signal.state != "waiting":
+        state = VisitorState(signal.state)
+        was_waiting = self.session.state is VisitorState.WAITING
+        if was_waiting and (state is not VisitorState.WAITING or signal.pole != self.session.pole):
             await self.positions.remove(self.session)
+        moved = state is VisitorState.WAITING and (
+            not was_waiting or signal.pole != self.session.pole
+        )
+        self.session.state = state
+        self.session.conversation = signal.conversation
+        self.session.pole = signal.pole
         self.send(signal)
+        if moved:  # sent on to another pole's queue (a transfer): its position from now on
+            await self.positions.add(self.session, self.send)
         if signal.conversation is not None:
             await self.follow(signal.conversation, 0)
 
