@@ -134,7 +134,7 @@ function take(pole) {
 function makeConversation(info) {
   const pane = $("pane-template").content.firstElementChild.cloneNode(true);
   pane.id = `pane-${info.id}`;
-  const textarea = pane.querySelector("textarea");
+  const textarea = pane.querySelector(".compose textarea");
   textarea.id = `compose-${info.id}`;
   pane.querySelector(".compose label").htmlFor = textarea.id;
   const hint = pane.querySelector(".hint");
@@ -327,7 +327,7 @@ function select(id, focus = false) {
   if (!document.hidden) clearUnread(c);
   const log = c.pane.querySelector(".messages");
   log.scrollTop = log.scrollHeight;
-  if (focus) (c.ended ? c.pane.querySelector(".pane-title") : c.pane.querySelector("textarea")).focus();
+  if (focus) (c.ended ? c.pane.querySelector(".pane-title") : c.pane.querySelector(".compose textarea")).focus();
 }
 
 function clearUnread(c) {
@@ -429,7 +429,7 @@ function setTyping(c, active) {
 }
 
 function sendMessage(c) {
-  const box = c.pane.querySelector("textarea");
+  const box = c.pane.querySelector(".compose textarea");
   const text = frames.cleanText(box.value);
   if (!text || c.ended || !c.guard.allow(text)) return;
   const frame = frames.consoleSend({ conversation: c.id, clientId: newClientId(), text });

@@ -92,11 +92,13 @@ def join(chat: FrameLocator, pole: str, question: str) -> None:
     chat.get_by_role("button", name="Rejoindre la file d'attente").click()
 
 
-def sign_in(context: BrowserContext, server: RunningServer) -> Page:
+def sign_in(
+    context: BrowserContext, server: RunningServer, login: str = "camille", alias: str = "Camille"
+) -> Page:
     page = context.new_page()
     page.goto(f"{server.url}/console")
-    page.get_by_label("Identifiant").fill("camille")
+    page.get_by_label("Identifiant").fill(login)
     page.get_by_label("Mot de passe").fill("demo-parole")
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_text("Connecté·e sous l'alias Camille")).to_be_visible()
+    expect(page.get_by_text(f"Connecté·e sous l'alias {alias}")).to_be_visible()
     return page

@@ -60,7 +60,7 @@ def site_status(cite: Cite | None, site_id: str | None, at: datetime) -> Status:
         )
     now = schedules.status(site, at)
     offered = [
-        PoleInfo(id=pole.id, name=pole.name, description=pole.description)
+        PoleInfo(id=pole.id, name=pole.name, description=pole.description, accueil=pole.accueil)
         for pole in cite.published
         if pole.id in site.poles
     ]

@@ -1,0 +1,125 @@
+"""Three browsers: a visitor who starts at the accueil, the counsellor who orients them
+with a note, and the colleague of the target pole who takes them next (R6)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from tests.browser.test_accessibility import chat_frame, violations
+from tests.browser.test_chat_browser import take_next
+from tests.browser.widget import Watch, join, open_widget, sign_in, visitor_context
+from tests.servers import RunningServer
+
+FORMATION = "Trouver une formation"
+
+
+def test_a_transfer_with_a_note_keeps_the_turn_and_the_history(
+    server: RunningServer, browser: Browser
+) -> None:
+    visitor = visitor_context(browser, width=360, height=740)
+    camille_context = browser.new_context(locale="fr-FR")
+    dominique_context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+    page = visitor.new_page()
+    watch_visitor = Watch(page)
+    page.goto(f"{server.url}/demo")
+    chat = open_widget(page)
+    # The accueil comes first, apart from the poles beneath it.
+    first = chat.locator("#view-poles button.pole").first
+    expect(first).to_have_attribute("data-pole", "accueil")
+    expect(
+        chat.get_by_text("Vous ne savez pas quel pôle choisir, ou c'est une question rapide ?")
+    ).to_be_visible()
+    assert violations(chat_frame(page)) == [], "the pole list with the accueil"
+    join(chat, "Accueil", "Je voudrais devenir aide-soignante")
+
+    camille = sign_in(camille_context, server)
+    watch_camille = Watch(camille)
+    expect(camille.get_by_label("Disponible")).to_be_checked()
+    pane = take_next(camille, "Accueil")
+    expect(chat.get_by_role("heading", name="Vous parlez avec Camille")).to_be_visible()
+    compose = pane.get_by_label("Votre réponse à")
+    compose.fill("Bonjour, je vous oriente vers le pôle formation.")
+    compose.press("Enter")
+    expect(chat.get_by_text("Bonjour, je vous oriente vers le pôle formation.")).to_be_visible()
+
+    # Keyboard only: open the form, pick the pole, write the note, send.
+    opener = pane.get_by_role("button", name="Orienter vers un autre pôle")
+    opener.focus()
+    camille.keyboard.press("Enter")
+    expect(opener).to_have_attribute("aria-expanded", "true")
+    select = pane.get_by_label("Pôle", exact=True)
+    expect(select).to_be_focused()
+    select.select_option(label=FORMATION)
+    note = pane.get_by_label("Note pour la ou le collègue (la personne ne la voit pas)")
+    note.fill("Projet aide-soignante, <b>pas encore</b> de financement")
+    note.press("Tab")
+    expect(pane.get_by_role("button", name="Orienter", exact=True)).to_be_focused()
+    camille.keyboard.press("Enter")
+    expect(
+        camille.get_by_role("status").filter(
+            has_text="est orienté·e vers « Trouver une formation »"
+        )
+    ).to_be_visible()
+    expect(camille.locator(".pane")).to_have_count(0)
+
+    # The visitor is told in plain words, keeps the first place, and sees no note.
+    expect(chat.locator("#transferred")).to_contain_text("« Trouver une formation »")
+    expect(chat.locator("#position-number")).to_have_text("1")
+    expect(chat.get_by_text("Projet aide-soignante")).to_have_count(0)
+
+    dominique = sign_in(dominique_context, server, "dominique", "Dominique")
+    watch_dominique = Watch(dominique)
+    pane = take_next(dominique, FORMATION)
+    expect(
+        pane.get_by_text(
+            "Note de Camille (Accueil) : Projet aide-soignante, <b>pas encore</b> de financement"
+        )
+    ).to_be_visible()
+    expect(pane.get_by_text("Je voudrais devenir aide-soignante")).to_be_visible()
+    expect(pane.get_by_text("Bonjour, je vous oriente vers le pôle formation.")).to_be_visible()
+    expect(
+        pane.get_by_text("Camille a orienté la personne vers « Trouver une formation ».")
+    ).to_be_visible()
+    assert violations(dominique) == [], "the console at 360 px with a transferred conversation"
+
+    expect(chat.get_by_role("heading", name="Vous parlez avec Dominique")).to_be_visible()
+    expect(
+        chat.get_by_text(
+            "Camille vous oriente vers « Trouver une formation » : vous gardez votre tour."
+        )
+    ).to_be_visible()
+    reply = pane.get_by_label("Votre réponse à")
+    reply.fill("Bonjour, parlons des financements.")
+    reply.press("Enter")
+    expect(chat.get_by_text("Bonjour, parlons des financements.")).to_be_visible()
+    chat.get_by_label("Votre message").fill("Merci !")
+    chat.get_by_label("Votre message").press("Enter")
+    expect(pane.get_by_text("Merci !")).to_be_visible()
+    # Camille's console holds nothing of it any more.
+    expect(camille.get_by_text("Merci !")).to_have_count(0)
+    assert violations(chat_frame(page)) == [], "the widget after a transfer"
+    for watch in (watch_visitor, watch_camille, watch_dominique):
+        watch.check()
+    for context in (visitor, camille_context, dominique_context):
+        context.close()
+
+
+def test_a_paused_counsellor_cannot_take_and_says_so_to_every_tab(
+    server: RunningServer, browser: Browser
+) -> None:
+    context = browser.new_context(locale="fr-FR")
+    first = sign_in(context, server)
+    second = context.new_page()
+    second.goto(f"{server.url}/console")
+    paused = first.get_by_label("En pause")
+    paused.focus()
+    first.keyboard.press("Space")
+    expect(
+        first.get_by_text("Vous êtes en pause : vous ne prenez personne", exact=False)
+    ).to_be_visible()
+    expect(second.get_by_label("En pause")).to_be_checked()  # the other tab follows
+    second.reload()
+    expect(second.get_by_label("En pause")).to_be_checked()  # and a reload keeps it
+    second.get_by_label("Disponible").check()
+    expect(first.get_by_label("Disponible")).to_be_checked()
+    context.close()
