@@ -137,7 +137,7 @@ function makeConversation(info) {
   const textarea = pane.querySelector(".compose textarea");
   textarea.id = `compose-${info.id}`;
   pane.querySelector(".compose label").htmlFor = textarea.id;
-  const hint = pane.querySelector(".hint");
+  const hint = pane.querySelector(".compose .hint");
   hint.id = `hint-${info.id}`;
   textarea.setAttribute("aria-describedby", hint.id);
   const confirmText = pane.querySelector(".confirm-text");

@@ -76,6 +76,11 @@ class Desk(msgspec.Struct):
     def has_room(self) -> bool:
         return len(self.conversations) < self.capacity
 
+    def set_capacity(self, capacity: int) -> Desk:
+        """A manager changed it: conversations held beyond it stay, no new one comes."""
+        self.capacity = capacity
+        return self.snapshot()
+
     def set_paused(self, paused: bool) -> Desk:
         self.paused = paused
         return self.snapshot()

@@ -26,9 +26,13 @@ def test_visitor_facing_responses_set_no_cookie(server: RunningServer) -> None:
         assert "set-cookie" not in response.headers, path
 
 
-def test_the_cite_lists_the_five_demo_poles(server: RunningServer) -> None:
+def test_the_cite_lists_its_accueil_first_then_the_five_demo_poles(
+    server: RunningServer,
+) -> None:
     cite = httpx.get(f"{server.url}/api/cite").json()
+    assert cite["poles"][0]["accueil"] is True
     assert [p["name"] for p in cite["poles"]] == [
+        "Accueil",
         "Choisir son orientation",
         "Trouver un emploi",
         "Trouver une formation",

@@ -255,7 +255,10 @@ class ConsoleConnection(Connection):
     async def _refresh(self) -> None:
         """A manager changed the account or the Cité: close, or send the new state."""
         if self._desk_open and await self._reload_account():
-            desk = await self.chat.backend.update_desk(self.account.login, Desk.snapshot)
+            capacity = self.account.capacity_or(self.chat.settings.capacity)
+            desk = await self.chat.backend.update_desk(
+                self.account.login, partial(Desk.set_capacity, capacity=capacity)
+            )
             await self._send_state(desk, dict(self.seen))
 
     async def _keep_session(self) -> None:

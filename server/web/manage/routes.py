@@ -79,7 +79,7 @@ class CitePages(ManageBase):
         accounts = await self.accounts()
         active = [a for a in accounts if not a.disabled]
         counts = {
-            "published": len(cite.published),
+            "published": len(cite.thematic),  # the 3 to 7; the accueil apart
             "retired": len(cite.poles) - len(cite.published),
             "sites": len(cite.sites),
             "counsellors": sum(a.role is Role.COUNSELLOR for a in active),

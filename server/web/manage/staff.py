@@ -19,7 +19,7 @@ import msgspec
 from starlette.responses import RedirectResponse, Response
 
 from server.core.poles import Cite
-from server.core.staff import Role, StaffAccount
+from server.core.staff import MAX_CAPACITY, Role, StaffAccount
 from server.core.text import check_label
 
 from ..staff.auth import hash_password
@@ -73,6 +73,7 @@ class StaffPages(ManageBase):
             password_hash=await asyncio.to_thread(hash_password, password),
             role=Role(values["role"]),
             poles=values["poles"],
+            capacity=_capacity(values),
         )
         await self.chat.save_staff(account)
         return self.render(
@@ -98,7 +99,11 @@ class StaffPages(ManageBase):
         # the day it is restored.
         kept = [p for p in account.poles if p not in published and p not in values["poles"]]
         changed = msgspec.structs.replace(
-            account, alias=values["alias"], role=role, poles=[*values["poles"], *kept]
+            account,
+            alias=values["alias"],
+            role=role,
+            poles=[*values["poles"], *kept],
+            capacity=_capacity(values),
         )
         await self.chat.save_staff(changed)
         if account.login == visit.account.login and role is not Role.MANAGER:
@@ -174,12 +179,23 @@ def _values(account: StaffAccount) -> dict[str, Any]:
         "alias": account.alias,
         "role": account.role.value,
         "poles": list(account.poles),
+        "capacity": "" if account.capacity is None else str(account.capacity),
     }
 
 
 def _read(visit: Visit) -> dict[str, Any]:
     form = visit.form
-    return {"alias": form.text("alias"), "role": form.text("role"), "poles": form.choices("poles")}
+    return {
+        "alias": form.text("alias"),
+        "role": form.text("role"),
+        "poles": form.choices("poles"),
+        "capacity": form.text("capacity"),
+    }
+
+
+def _capacity(values: dict[str, Any]) -> int | None:
+    """The checked capacity field: empty for the Cité's default."""
+    return int(values["capacity"]) if values.get("capacity") else None
 
 
 def _check(values: dict[str, Any], cite: Cite | None) -> Errors:
@@ -190,4 +206,7 @@ def _check(values: dict[str, Any], cite: Cite | None) -> Errors:
     published = {p.id for p in cite.published} if cite else set()
     if any(p not in published for p in values["poles"]):
         errors.add("poles", "manage.error.unknown_pole")
+    capacity = values.get("capacity", "")
+    if capacity and not (capacity.isdigit() and 1 <= int(capacity) <= MAX_CAPACITY):
+        errors.add("capacity", "manage.error.capacity")
     return errors

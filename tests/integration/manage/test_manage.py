@@ -94,7 +94,8 @@ def cite(server: RunningServer, site: str = "") -> dict[str, Any]:
 
 
 def pole_ids(server: RunningServer, site: str = "") -> list[str]:
-    return [pole["id"] for pole in cite(server, site)["poles"]]
+    """The poles a widget offers, in order, but the accueil (first, when offered)."""
+    return [pole["id"] for pole in cite(server, site)["poles"] if not pole.get("accueil")]
 
 
 def done(answer: httpx.Response, path: str, what: str) -> None:
@@ -412,7 +413,8 @@ def test_bad_pole_input_is_refused_field_by_field(shared: RunningServer, boss: B
     )
     refused(boss.post("/manage/poles", {"name": ""}), "Nommez le pôle")
     assert pole_ids(shared) == DEMO_POLES
-    assert cite(shared)["poles"][1]["name"] == "Trouver un emploi"
+    emploi = next(p for p in cite(shared)["poles"] if p["id"] == "emploi")
+    assert emploi["name"] == "Trouver un emploi"
 
 
 # --- sites ------------------------------------------------------------------------------
@@ -616,7 +618,7 @@ def test_editing_an_account_reaches_its_open_console_and_a_fresh_sign_in(
 ) -> None:
     async def scenario() -> None:
         desk, state = await counsellor(server, login(server))
-        assert len(state["poles"]) == 5
+        assert len(state["poles"]) == 6  # the five poles and the accueil
         form = {"alias": "Camille B.", "role": "counsellor", "poles": ["formation", "orientation"]}
         answer = await asyncio.to_thread(manager.post, "/manage/staff/camille", form)
         done(answer, "/manage/staff/camille", "staff_saved")
@@ -637,7 +639,7 @@ def test_a_retired_pole_leaves_the_open_consoles(server: RunningServer, manager:
         desk, _ = await counsellor(server, login(server))
         await asyncio.to_thread(manager.post, "/manage/poles/creation/retire")
         fresh = await desk.expect("console")
-        assert [p["id"] for p in fresh["poles"]] == DEMO_POLES[:4]
+        assert [p["id"] for p in fresh["poles"]] == ["accueil", *DEMO_POLES[:4]]
         await desk.send({"type": "take", "pole": "creation"})
         assert (await desk.expect("error"))["code"] in ("unknown_pole", "not_your_pole")
         await desk.close()
@@ -734,3 +736,57 @@ def test_a_manager_cannot_lock_the_cite_out(server: RunningServer, manager: Brow
     refused(
         claude.post("/manage/staff/claude", {**demote, "alias": "Claude"}), "dernier responsable"
     )
+
+
+def test_the_accueil_is_one_and_apart_from_the_three_to_seven(
+    server: RunningServer, manager: Browser
+) -> None:
+    assert cite(server)["poles"][0]["id"] == "accueil"
+    page = refused(
+        manager.post("/manage/poles", {"name": "Accueil bis", "accueil": "1"}),
+        "La Cité a déjà un accueil",
+    )
+    assert 'aria-invalid="true"' in page
+    # Two more poles make seven themes: the accueil does not count among them.
+    manager.post("/manage/poles", {"name": "Partir à l'étranger"})
+    done(
+        manager.post("/manage/poles", {"name": "Valider ses acquis"}),
+        "/manage/poles",
+        "pole_created",
+    )
+    assert len(pole_ids(server)) == 7
+    # The accueil becomes a theme: that would make eight.
+    form = {"name": "Accueil", "description": ""}
+    refused(manager.post("/manage/poles/accueil", form), "de 3 à 7 pôles")
+    done(manager.post("/manage/poles/valider-ses-acquis/retire"), "/manage/poles", "pole_retire")
+    done(manager.post("/manage/poles/accueil", form), "/manage/poles", "pole_saved")
+    assert "accueil" in pole_ids(server)  # a pole like the others now
+    # And a theme marked as the accueil goes first.
+    answer = manager.post("/manage/poles/orientation", {"name": "Accueil", "accueil": "1"})
+    done(answer, "/manage/poles", "pole_saved")
+    assert cite(server)["poles"][0] == {"id": "orientation", "name": "Accueil", "accueil": True}
+
+
+def test_a_manager_sets_an_accounts_capacity_and_its_console_follows(
+    server: RunningServer, manager: Browser
+) -> None:
+    async def scenario() -> None:
+        desk, state = await counsellor(server, login(server))
+        assert state["capacity"] == 3
+        form = {"alias": "Camille", "role": "counsellor", "poles": ["emploi"], "capacity": "5"}
+        answer = await asyncio.to_thread(manager.post, "/manage/staff/camille", form)
+        done(answer, "/manage/staff/camille", "staff_saved")
+        assert (await desk.expect("console"))["capacity"] == 5
+        await desk.close()
+        _, again = await counsellor(server, login(server))
+        assert again["capacity"] == 5
+
+    asyncio.run(scenario())
+    for bad in ("0", "11", "trois", "-1"):
+        form = {"alias": "Camille", "role": "counsellor", "capacity": bad}
+        refused(manager.post("/manage/staff/camille", form), "de 1 à 10")
+    page = manager.get("/manage/staff/camille").text
+    assert field_value(page, "capacity") == "5"
+    form = {"alias": "Camille", "role": "counsellor", "poles": ["emploi"], "capacity": ""}
+    done(manager.post("/manage/staff/camille", form), "/manage/staff/camille", "staff_saved")
+    assert field_value(manager.get("/manage/staff/camille").text, "capacity") == ""
