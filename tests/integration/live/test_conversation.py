@@ -97,6 +97,7 @@ async def test_fifo_by_arrival_in_each_pole(server: RunningServer) -> None:
 
     desk, state = await counsellor(server)
     assert state["queues"] == {
+        "accueil": 0,
         "orientation": 2,
         "emploi": 3,
         "formation": 0,
