@@ -72,10 +72,6 @@ class Desk(msgspec.Struct):
             return Presence.OFFLINE
         return Presence.PAUSED if self.paused else Presence.AVAILABLE
 
-    @property
-    def has_room(self) -> bool:
-        return len(self.conversations) < self.capacity
-
     def set_capacity(self, capacity: int) -> Desk:
         """A manager changed it: conversations held beyond it stay, no new one comes."""
         self.capacity = capacity

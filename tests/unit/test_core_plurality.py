@@ -6,7 +6,7 @@ import pytest
 
 from protocol.messages import Event, EventKind
 from server.core.conversations import Conversation, ConversationLog, Note
-from server.core.errors import ConfigError, IllegalTransition, NotHeld, Paused
+from server.core.errors import CapacityReached, ConfigError, IllegalTransition, NotHeld, Paused
 from server.core.poles import Cite, Pole
 from server.core.queues import PoleQueue
 from server.core.schedules import Site, SiteKind
@@ -145,8 +145,9 @@ def test_illegal_moves_of_a_conversation_are_typed_errors_and_change_nothing() -
             move()
         assert c == before
     c.end(2.0)
-    with pytest.raises(IllegalTransition):
-        c.transfer("marie", "emploi", None)
+    for late in (lambda: c.transfer("marie", "emploi", None), lambda: c.adopt("paul", "Paul")):
+        with pytest.raises(IllegalTransition, match="ended"):
+            late()
     assert NotHeld("x").code == "unknown_conversation"
 
 
@@ -187,7 +188,19 @@ def test_a_reserved_place_on_the_desk_swaps_for_a_transferred_conversation() -> 
     desk = Desk(login="marie", capacity=1, consoles=1)
     desk.hold("reserved")
     desk.swap("reserved", "c1")
-    assert desk.conversations == ["c1"] and not desk.has_room
+    assert desk.conversations == ["c1"]
+    with pytest.raises(CapacityReached):  # the place is taken: the desk is full
+        desk.check_can_take()
+    desk.swap("reserved", "c1")  # a retry changes nothing
+    assert desk.conversations == ["c1"]
+
+
+def test_a_managers_new_capacity_applies_to_the_next_take_only() -> None:
+    desk = Desk(login="marie", capacity=3, consoles=1, conversations=["c1", "c2"])
+    snapshot = desk.set_capacity(1)
+    assert snapshot.capacity == 1 and desk.conversations == ["c1", "c2"]  # both stay
+    with pytest.raises(CapacityReached):
+        desk.hold("c3")
 
 
 def test_an_accounts_capacity_overrides_the_default_within_bounds() -> None:
