@@ -33,9 +33,13 @@ Versions = Annotated[list[int], msgspec.Meta(min_length=1, max_length=8)]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 Seq = Annotated[int, msgspec.Meta(ge=0)]
 NoteText = Annotated[str, msgspec.Meta(max_length=500)]
+#: A colleague as the console names them: opaque, stable, never shown to visitors.
+ColleagueId = Annotated[
+    str, msgspec.Meta(min_length=16, max_length=16, pattern=r"^[0-9a-f]+(?!\n)$")
+]
 
 Author = Literal["visitor", "counsellor", "system"]
-EventKind = Literal["opened", "message", "renamed", "transferred", "ended"]
+EventKind = Literal["opened", "message", "renamed", "transferred", "joined", "left", "ended"]
 SessionState = Literal["waiting", "talking", "ended"]
 
 
@@ -137,9 +141,56 @@ class Transfer(Message, tag="transfer"):
     conversation: Slug
     pole: Slug
     note: NoteText = ""
+    #: Directly to this colleague of ``pole``, who accepts or declines; unanswered
+    #: in time or declined, the visitor goes to ``pole``'s queue keeping their turn.
+    colleague: ColleagueId | None = None
 
 
-CounsellorMessage = ConsoleHello | Take | ConsoleSend | ConsoleTyping | End | Presence | Transfer
+class Colleagues(Message, tag="colleagues"):
+    """Ask for the colleagues one may invite or transfer to (answered by ``colleagues``)."""
+
+
+class Invite(Message, tag="invite"):
+    """Ask a colleague into a conversation one is in; they accept or decline."""
+
+    conversation: Slug
+    colleague: ColleagueId
+
+
+class InviteReply(Message, tag="invite_reply"):
+    """The invited colleague's answer (to an invitation or a direct transfer)."""
+
+    conversation: Slug
+    accept: bool
+
+
+class Withdraw(Message, tag="withdraw"):
+    """Withdraw an invitation still waiting for ``colleague``'s answer."""
+
+    conversation: Slug
+    colleague: ColleagueId
+
+
+class LeaveConversation(Message, tag="leave_conversation"):
+    """Leave a conversation colleagues go on with (the last counsellor ends it)."""
+
+    conversation: Slug
+
+
+CounsellorMessage = (
+    ConsoleHello
+    | Take
+    | ConsoleSend
+    | ConsoleTyping
+    | End
+    | Presence
+    | Transfer
+    | Colleagues
+    | Invite
+    | InviteReply
+    | Withdraw
+    | LeaveConversation
+)
 
 
 # --- server -> clients ------------------------------------------------------------------
@@ -257,6 +308,24 @@ class ConversationInfo(msgspec.Struct, omit_defaults=True):
     notes: list[NoteInfo] = []
 
 
+class InvitationInfo(msgspec.Struct):
+    """An invitation waiting for an answer. ``incoming``: this counsellor is asked
+    (by ``by``); else they asked ``to`` (``colleague``, to withdraw it). ``transfer``: a
+    direct transfer to ``pole``; else the colleague joins, shown with ``pole``.
+    ``until``: epoch ms after which it is void."""
+
+    conversation: str
+    colleague: str
+    by: str
+    to: str
+    pole: str
+    pseudonym: str
+    until: int
+    incoming: bool
+    transfer: bool = False
+    note: str = ""
+
+
 class Console(Message, tag="console"):
     """The counsellor's console state, sent after ``welcome`` and whenever the account,
     the Cité or the counsellor's presence changes.
@@ -274,6 +343,8 @@ class Console(Message, tag="console"):
     available: bool
     since: dict[str, int] = {}
     targets: list[PoleInfo] = []
+    #: Invitations waiting for an answer, this counsellor's and those they sent.
+    invitations: list[InvitationInfo] = []
 
 
 class Queues(Message, tag="queues"):
@@ -292,10 +363,42 @@ class Conversation(Message, tag="conversation"):
 
 class Released(Message, tag="released"):
     """This console no longer holds the conversation: it was transferred to ``pole``
-    (from this tab or another). Frames for it now get ``unknown_conversation``."""
+    (from this tab or another), or the counsellor left it (``pole`` empty). Frames for
+    it now get ``unknown_conversation``."""
 
     conversation: str
     pole: str
+
+
+class ColleagueInfo(msgspec.Struct):
+    """``available``: takes visitors now and has room for one more conversation."""
+
+    id: str
+    alias: str
+    poles: list[str]
+    available: bool
+
+
+class ColleagueList(Message, tag="colleagues"):
+    """Answer to ``colleagues``: every other enabled counsellor, available ones first."""
+
+    colleagues: list[ColleagueInfo]
+
+
+class Invitation(Message, tag="invitation"):
+    """An invitation sent (to the consoles of both counsellors)."""
+
+    info: InvitationInfo
+
+
+class InvitationClosed(Message, tag="invitation_closed"):
+    """An invitation is answered, withdrawn or expired. ``queued``: a direct transfer
+    not accepted sent the visitor to the pole's queue, keeping their turn."""
+
+    conversation: str
+    colleague: str
+    outcome: Literal["accepted", "declined", "withdrawn", "expired"]
+    queued: bool = False
 
 
 class Service(Message, tag="service"):
@@ -328,6 +431,9 @@ ServerMessage = (
     | Queues
     | Conversation
     | Released
+    | ColleagueList
+    | Invitation
+    | InvitationClosed
     | Service
     | Error
 )
@@ -347,6 +453,9 @@ ERROR_CODES = (
     "capacity_reached",
     "paused",  # ``take`` while paused
     "unknown_conversation",
+    "unknown_colleague",  # no such enabled colleague (or oneself)
+    "colleague_unavailable",  # paused, offline, full, or not staffing that pole
+    "unknown_invitation",  # withdrawn, answered, expired, or never sent
     "resume_failed",
     "rate_limited",
     "unavailable",

@@ -127,3 +127,29 @@ async def counsellor(
     await client.expect("welcome")
     state = await client.expect("console")
     return client, state
+
+
+class Browser:
+    """A signed-in staff member's browser: cookies kept, no redirect followed."""
+
+    def __init__(self, server: RunningServer, user: str, password: str = "demo-parole") -> None:
+        self.http = httpx.Client(base_url=server.url, timeout=20)
+        form = self.http.get("/console/login")
+        answer = self.http.post(
+            "/console/login", data={"login": user, "password": password, "csrf": csrf(form.text)}
+        )
+        assert answer.status_code == 303, answer.text
+        self.token = csrf(self.http.get("/console").text)
+
+    def get(self, path: str) -> httpx.Response:
+        return self.http.get(path)
+
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, token: bool = True
+    ) -> httpx.Response:
+        fields = {**(data or {}), **({"csrf": self.token} if token else {})}
+        return self.http.post(path, data=fields)
+
+    @property
+    def cookie(self) -> str:
+        return f"parole_staff={self.http.cookies['parole_staff']}"

@@ -27,6 +27,9 @@ const state = {
   queues: {},
   since: {}, // pole -> first arrival of who waits there (ms), for the longest wait
   targets: [], // every pole a visitor may be sent to
+  alias: "",
+  colleagues: [], // as last listed by the server (`colleagues`), available ones first
+  invitations: new Map(), // `${conversation}:${colleague}` -> invitation info, both ways
   available: true,
   capacity: 0,
   conversations: new Map(), // id -> conversation view (see makeConversation)
@@ -39,7 +42,21 @@ let socket = null;
 
 // --- helpers ----------------------------------------------------------------------------
 function poleName(id) {
-  return state.poles.find((p) => p.id === id)?.name || id;
+  return (state.poles.find((p) => p.id === id) || state.targets.find((p) => p.id === id))?.name || id;
+}
+
+const list = new Intl.ListFormat(lang, { type: "conjunction" });
+
+function person(p) {
+  return t("widget.talking.person", { alias: p.alias, pole: poleName(p.pole) });
+}
+
+/** Who else is in the conversation (by alias; this counsellor's own alias once). */
+function others(c) {
+  const rest = [...c.people];
+  const me = rest.findIndex((p) => p.alias === state.alias);
+  if (me >= 0) rest.splice(me, 1);
+  return rest;
 }
 
 function alertText(text) {
@@ -171,6 +188,7 @@ function makeConversation(info) {
     pole: info.pole,
     pseudonym: info.pseudonym,
     notes: info.notes || [],
+    people: [], // {alias, pole} of the counsellors in it, from its events
     transferring: null,
     ended: info.state === "ended",
     unread: 0,
@@ -213,11 +231,17 @@ function makeConversation(info) {
     if (socket.send(frames.end(c.id))) pane.querySelector(".confirm").hidden = true; // not while the service is down
   });
   pane.querySelector(".dismiss").addEventListener("click", () => dismiss(c));
+  wireInvite(c);
+  pane.querySelector(".leave").addEventListener("click", () => socket.send(frames.leaveConversation(c.id)));
   const transfer = pane.querySelector(".transfer");
   const transferOpen = pane.querySelector(".transfer-open");
   const select = pane.querySelector(".transfer-pole");
   select.id = `transfer-pole-${info.id}`;
   pane.querySelector(".transfer-pole-label").htmlFor = select.id;
+  const to = pane.querySelector(".transfer-to");
+  to.id = `transfer-to-${info.id}`;
+  pane.querySelector(".transfer-to-label").htmlFor = to.id;
+  select.addEventListener("change", () => drawTransferTo(c));
   const note = pane.querySelector(".transfer-note");
   note.id = `transfer-note-${info.id}`;
   pane.querySelector(".transfer-note-label").htmlFor = note.id;
@@ -230,13 +254,16 @@ function makeConversation(info) {
   transfer.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!select.value) return;
-    const frame = frames.transfer({ conversation: c.id, pole: select.value, note: note.value });
-    if (socket.send(frame)) c.transferring = select.value; // `released` confirms it
+    const frame = frames.transfer({ conversation: c.id, pole: select.value, note: note.value, colleague: to.value });
+    if (!socket.send(frame)) return;
+    if (to.value) closeTransfer(c); // the colleague answers; `invitation` shows it waiting
+    else c.transferring = select.value; // `released` confirms it
   });
   pane.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     if (!pane.querySelector(".confirm").hidden) closeConfirm(c);
     else if (!transfer.hidden) closeTransfer(c);
+    else if (!pane.querySelector(".invite").hidden) closeInvite(c);
   });
 
   state.conversations.set(c.id, c);
@@ -261,7 +288,22 @@ function openTransfer(c) {
   }
   c.pane.querySelector(".transfer").hidden = false;
   c.pane.querySelector(".transfer-open").setAttribute("aria-expanded", "true");
+  drawTransferTo(c);
+  socket.send(frames.colleagues()); // fresh availability for the "To" list
   select.focus();
+}
+
+/** The transfer's "To": the pole's queue, or an available colleague of that pole. */
+function drawTransferTo(c) {
+  const to = c.pane.querySelector(".transfer-to");
+  const pole = c.pane.querySelector(".transfer-pole").value;
+  const chosen = to.value;
+  to.replaceChildren(new Option(t("console.transfer.to.queue"), ""));
+  for (const colleague of state.colleagues) {
+    if (!colleague.available || !colleague.poles.includes(pole)) continue;
+    to.append(new Option(colleague.alias, colleague.id));
+  }
+  to.value = [...to.options].some((o) => o.value === chosen) ? chosen : "";
 }
 
 function closeTransfer(c) {
@@ -287,7 +329,9 @@ function drawNotes(c) {
 function onReleased(frame) {
   const c = state.conversations.get(frame.conversation);
   if (!c) return;
-  const text = t("console.transfer.done", { pseudonym: c.pseudonym, pole: poleName(frame.pole) });
+  const text = frame.pole
+    ? t("console.transfer.done", { pseudonym: c.pseudonym, pole: poleName(frame.pole) })
+    : t("console.leave.done", { pseudonym: c.pseudonym });
   c.ended = true; // so that nothing more is sent for it
   dismiss(c);
   status(text);
@@ -311,7 +355,14 @@ function drawConversation(c) {
   c.pane.querySelector(".messages").setAttribute("aria-label", t("console.messages.label", { pseudonym: c.pseudonym }));
   c.pane.querySelector(".compose label").textContent = t("console.compose.label", { pseudonym: c.pseudonym });
   c.pane.querySelector(".confirm-text").textContent = t("console.end.confirm", { pseudonym: c.pseudonym });
-  c.pane.querySelector(".transfer-open").hidden = c.ended;
+  const rest = others(c);
+  c.pane.querySelector(".pane-with").textContent = rest.length ? t("console.with", { people: list.format(rest.map(person)) }) : "";
+  // Alone, one ends it or hands it over; with colleagues, one leaves it to them.
+  c.pane.querySelector(".transfer-open").hidden = c.ended || rest.length > 0;
+  c.pane.querySelector(".invite-open").hidden = c.ended;
+  c.pane.querySelector(".leave").hidden = c.ended || rest.length === 0;
+  c.pane.querySelector(".end").hidden = c.ended || rest.length > 0;
+  drawOutgoing(c);
 }
 
 function select(id, focus = false) {
@@ -368,6 +419,7 @@ function markEnded(c, notice = "console.conversation.ended.notice") {
   c.pane.querySelector(".end").hidden = true;
   c.pane.querySelector(".confirm").hidden = true;
   c.pane.querySelector(".transfer").hidden = true;
+  c.pane.querySelector(".invite").hidden = true;
   c.pane.querySelector(".dismiss").hidden = false;
   const note = c.pane.querySelector(".ended-notice");
   note.textContent = t(notice);
@@ -386,27 +438,41 @@ function addLine(c, li) {
   if (atBottom || li.classList.contains("msg-mine")) log.scrollTop = log.scrollHeight;
 }
 
-function messageLine(c, author, text, at, pending = false) {
-  const mine = author === "counsellor";
+function messageLine(c, author, text, at, pending = false, alias = state.alias) {
+  // A colleague's line is theirs, by alias; this counsellor's reads "you".
+  const mine = author === "counsellor" && (!alias || alias === state.alias);
+  const who = author === "counsellor" ? (mine ? t("console.message.you") : alias) : c.pseudonym;
   const status = pending ? t("console.message.pending") : clock.format(new Date(at));
-  return messageItem({ mine, author: mine ? t("console.message.you") : c.pseudonym, status, text, pending });
+  return messageItem({ mine, author: who, status, text, pending });
 }
 
 function onEvent(event) {
   const c = state.conversations.get(event.conversation);
   if (!c || !state.seqs.accept(event.conversation, event.seq)) return;
   if (event.kind === "opened") {
-    addLine(c, systemItem(t("console.event.opened", { pseudonym: c.pseudonym, pole: poleName(event.pole || c.pole) })));
+    const pole = event.pole || c.pole;
+    c.people = [{ alias: event.alias || "", pole }];
+    c.pole = pole;
+    const key = event.alias && event.alias !== state.alias ? "console.event.opened.other" : "console.event.opened";
+    addLine(c, systemItem(t(key, { alias: event.alias || "", pseudonym: c.pseudonym, pole: poleName(pole) })));
+    drawConversation(c);
+  } else if (event.kind === "joined" || event.kind === "left") {
+    const at = c.people.findIndex((p) => p.alias === event.alias);
+    if (event.kind === "joined") c.people.push({ alias: event.alias || "", pole: event.pole || c.pole });
+    else if (at >= 0) c.people.splice(at, 1);
+    addLine(c, systemItem(t(`console.event.${event.kind}`, { alias: event.alias || "", pole: poleName(event.pole) })));
+    drawConversation(c);
   } else if (event.kind === "message") {
     c.pending.settle(event.client_id); // its echo replaces our pending line
     if (event.author === "visitor") setTyping(c, false);
-    addLine(c, messageLine(c, event.author, event.text, event.at));
+    addLine(c, messageLine(c, event.author, event.text, event.at, false, event.alias));
     if (event.author === "visitor" && (state.selected !== c.id || document.hidden)) {
       c.unread += 1;
       drawConversation(c);
       drawTitle();
     }
   } else if (event.kind === "transferred") {
+    c.people = [];
     // History for whoever took the visitor next; the one who sent them gets `released`.
     addLine(c, systemItem(t("console.event.transferred", { alias: event.alias || "", pole: poleName(event.pole) })));
   } else if (event.kind === "renamed") {
@@ -443,10 +509,145 @@ function sendMessage(c) {
   socket.sendReliable(frame);
 }
 
+// --- colleagues: invitations and direct transfers ----------------------------------------
+function wireInvite(c) {
+  const form = c.pane.querySelector(".invite");
+  const open = c.pane.querySelector(".invite-open");
+  const select = c.pane.querySelector(".invite-colleague");
+  select.id = `invite-colleague-${c.id}`;
+  c.pane.querySelector(".invite-colleague-label").htmlFor = select.id;
+  const hint = c.pane.querySelector(".invite-hint");
+  hint.id = `invite-hint-${c.id}`;
+  select.setAttribute("aria-describedby", hint.id);
+  open.setAttribute("aria-controls", (form.id = `invite-${c.id}`));
+  open.addEventListener("click", () => {
+    if (!form.hidden) return closeInvite(c);
+    form.hidden = false;
+    open.setAttribute("aria-expanded", "true");
+    drawColleagues();
+    socket.send(frames.colleagues());
+    select.focus();
+  });
+  c.pane.querySelector(".invite-cancel").addEventListener("click", () => closeInvite(c));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (select.value && socket.send(frames.invite(c.id, select.value))) closeInvite(c);
+  });
+}
+
+function closeInvite(c) {
+  c.pane.querySelector(".invite").hidden = true;
+  c.pane.querySelector(".invite-open").setAttribute("aria-expanded", "false");
+  c.pane.querySelector(".invite-open").focus();
+}
+
+/** Every open invite form and transfer "To" list, from the latest `colleagues`. */
+function drawColleagues() {
+  for (const c of state.conversations.values()) {
+    const select = c.pane.querySelector(".invite-colleague");
+    const chosen = select.value;
+    select.replaceChildren();
+    for (const colleague of state.colleagues) {
+      const poles = list.format(colleague.poles.map(poleName));
+      const key = colleague.available ? "console.colleague.option" : "console.colleague.option.busy";
+      const option = new Option(t(key, { alias: colleague.alias, poles }), colleague.id);
+      option.disabled = !colleague.available; // the server would refuse it
+      select.append(option);
+    }
+    const usable = [...select.options].filter((o) => !o.disabled);
+    select.value = usable.some((o) => o.value === chosen) ? chosen : usable[0]?.value || "";
+    c.pane.querySelector(".invite-none").hidden = usable.length > 0;
+    if (!c.pane.querySelector(".transfer").hidden) drawTransferTo(c);
+  }
+}
+
+function invitationKey(info) {
+  return `${info.conversation}:${info.colleague}`;
+}
+
+function onInvitation(info) {
+  state.invitations.set(invitationKey(info), info);
+  drawInvitations();
+  if (info.incoming) status(t("console.invitation.arrived", { by: info.by }));
+}
+
+function onInvitationClosed(frame) {
+  const key = invitationKey(frame);
+  const info = state.invitations.get(key);
+  state.invitations.delete(key);
+  drawInvitations();
+  if (!info || info.incoming) return;
+  // The one who asked is told how it went.
+  let text = t(`console.invitation.${frame.outcome}`, { alias: info.to });
+  const c = state.conversations.get(frame.conversation);
+  if (frame.queued) text += ` ${t("console.invitation.queued", { pseudonym: info.pseudonym, pole: poleName(info.pole) })}`;
+  status(text);
+  if (c) drawOutgoing(c);
+}
+
+/** Invitations waiting for this counsellor's answer, in the side panel. */
+function drawInvitations() {
+  const box = $("invitations");
+  box.replaceChildren();
+  for (const info of state.invitations.values()) {
+    if (!info.incoming || info.until <= Date.now()) continue;
+    const item = document.createElement("li");
+    item.className = "invitation";
+    const text = document.createElement("p");
+    const key = info.transfer ? "console.invitation.incoming.transfer" : "console.invitation.incoming";
+    text.textContent = t(key, { by: info.by, pseudonym: info.pseudonym, pole: poleName(info.pole) });
+    item.append(text);
+    if (info.note) {
+      const note = document.createElement("p");
+      note.className = "muted";
+      note.textContent = t("console.invitation.note", { text: info.note });
+      item.append(note);
+    }
+    const row = document.createElement("div");
+    row.className = "row";
+    for (const [accept, cls] of [[true, "primary"], [false, "secondary"]]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = `${cls} small ${accept ? "invitation-accept" : "invitation-decline"}`;
+      button.textContent = t(accept ? "console.invitation.accept" : "console.invitation.decline");
+      button.setAttribute("aria-label", t(accept ? "console.invitation.accept.label" : "console.invitation.decline.label", { by: info.by }));
+      button.addEventListener("click", () => socket.send(frames.inviteReply(info.conversation, accept)));
+      row.append(button);
+    }
+    item.append(row);
+    box.append(item);
+  }
+  $("invitations-panel").hidden = box.children.length === 0;
+  for (const c of state.conversations.values()) drawOutgoing(c);
+}
+
+/** The invitations this counsellor sent for a conversation, each with "Withdraw". */
+function drawOutgoing(c) {
+  const box = c.pane.querySelector(".outgoing");
+  box.replaceChildren();
+  for (const info of state.invitations.values()) {
+    if (info.incoming || info.conversation !== c.id || info.until <= Date.now()) continue;
+    const item = document.createElement("li");
+    const text = document.createElement("span");
+    const key = info.transfer ? "console.invitation.sent.transfer" : "console.invitation.sent";
+    text.textContent = t(key, { alias: info.to, pole: poleName(info.pole) });
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary small withdraw";
+    button.textContent = t("console.invitation.withdraw");
+    button.setAttribute("aria-label", t("console.invitation.withdraw.label", { alias: info.to }));
+    button.addEventListener("click", () => socket.send(frames.withdraw(info.conversation, info.colleague)));
+    item.append(text, " ", button);
+    box.append(item);
+  }
+  box.hidden = box.children.length === 0;
+}
+
 // --- frames -----------------------------------------------------------------------------
 function onConsole(frame) {
   // Sent again when a manager changes the account or the Cité: the alias and poles may differ.
   $("who").textContent = t("console.signed_in", { alias: frame.alias });
+  state.alias = frame.alias;
   state.poles = frame.poles;
   state.queues = { ...frame.queues };
   state.since = { ...(frame.since || {}) };
@@ -468,6 +669,9 @@ function onConsole(frame) {
   }
   for (const c of state.conversations.values()) drawConversation(c);
   if (!state.selected && state.conversations.size) select(state.conversations.keys().next().value);
+  state.invitations.clear();
+  for (const info of frame.invitations || []) state.invitations.set(invitationKey(info), info);
+  drawInvitations();
   drawQueues();
 }
 
@@ -501,6 +705,16 @@ function onFrame(frame) {
       break;
     case "released":
       onReleased(frame);
+      break;
+    case "colleagues":
+      state.colleagues = frame.colleagues;
+      drawColleagues();
+      break;
+    case "invitation":
+      onInvitation(frame.info);
+      break;
+    case "invitation_closed":
+      onInvitationClosed(frame);
       break;
     case "conversation":
       onConversation(frame.info);
@@ -585,5 +799,11 @@ document.addEventListener("visibilitychange", () => {
 window.addEventListener("online", () => socket.nudge());
 
 setInterval(drawQueues, SINCE_REFRESH);
+// An unanswered invitation is void at its `until`; the server's `invitation_closed` follows.
+setInterval(() => {
+  const over = [...state.invitations].filter(([, info]) => info.until <= Date.now());
+  for (const [key] of over) state.invitations.delete(key);
+  if (over.length) drawInvitations(); // not otherwise: a redraw would lose the focus
+}, 1000);
 drawQueues();
 socket.connect();

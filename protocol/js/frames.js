@@ -26,6 +26,7 @@ export const MAX_NOTE = 500;
 
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SLUG = /^[a-z0-9-]{1,64}$/;
+const COLLEAGUE = /^[0-9a-f]{16}$/;
 const LANG = /^[a-z]{2,3}(-[A-Z]{2})?$/;
 // Category C (control, format, surrogate, private use, unassigned) but \n, \t, ZWNJ, ZWJ.
 const INVISIBLE = /(?![\n\t\u200c\u200d])\p{C}/gu;
@@ -188,11 +189,34 @@ export function presence(available) {
 }
 
 /** Send a conversation's visitor to another pole's queue, keeping their turn; `note` for colleagues only. */
-export function transfer({ conversation, pole, note } = {}) {
+/** With `colleague`, directly to them: they accept or decline, else the queue. */
+export function transfer({ conversation, pole, note, colleague } = {}) {
   const frame = { type: "transfer", conversation: need(conversation, SLUG, "conversation"), pole: need(pole, SLUG, "pole") };
   const text = cut(cleanText(note ?? ""), MAX_NOTE);
   if (text) frame.note = text;
+  if (colleague) frame.colleague = need(colleague, COLLEAGUE, "colleague");
   return frame;
+}
+
+/** Ask for the colleagues one may invite (answered by `colleagues`). */
+export function colleagues() {
+  return { type: "colleagues" };
+}
+
+export function invite(conversation, colleague) {
+  return { type: "invite", conversation: need(conversation, SLUG, "conversation"), colleague: need(colleague, COLLEAGUE, "colleague") };
+}
+
+export function inviteReply(conversation, accept) {
+  return { type: "invite_reply", conversation: need(conversation, SLUG, "conversation"), accept: Boolean(accept) };
+}
+
+export function withdraw(conversation, colleague) {
+  return { type: "withdraw", conversation: need(conversation, SLUG, "conversation"), colleague: need(colleague, COLLEAGUE, "colleague") };
+}
+
+export function leaveConversation(conversation) {
+  return { type: "leave_conversation", conversation: need(conversation, SLUG, "conversation") };
 }
 
 /** The builders by endpoint, for tests and for anyone who wants to enumerate them. */
@@ -213,4 +237,9 @@ export const consoleFrames = Object.freeze({
   end,
   presence,
   transfer,
+  colleagues,
+  invite,
+  invite_reply: inviteReply,
+  withdraw,
+  leave_conversation: leaveConversation,
 });

@@ -58,3 +58,9 @@ class Paused(IllegalTransition):
     """A paused counsellor takes no one until they say they are available again."""
 
     code = "paused"
+
+
+class UnknownInvitation(IllegalTransition):
+    """An invitation that is not there: never sent, withdrawn, answered or expired."""
+
+    code = "unknown_invitation"

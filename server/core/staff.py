@@ -65,6 +65,9 @@ class Desk(msgspec.Struct):
     consoles: int = 0
     conversations: list[str] = []
     paused: bool = False
+    #: Conversations a colleague invited this counsellor into (or transfers to them),
+    #: waiting for an answer: so that every console, even a reloaded one, shows them.
+    invited: list[str] = []
 
     @property
     def presence(self) -> Presence:
@@ -93,7 +96,22 @@ class Desk(msgspec.Struct):
 
     def snapshot(self) -> Desk:
         """A copy, for reading through an atomic update."""
-        return msgspec.structs.replace(self, conversations=list(self.conversations))
+        return msgspec.structs.replace(
+            self, conversations=list(self.conversations), invited=list(self.invited)
+        )
+
+    @property
+    def has_room(self) -> bool:
+        """Takes visitors now, with room for one more conversation."""
+        return self.presence is Presence.AVAILABLE and len(self.conversations) < self.capacity
+
+    def invite(self, conversation: str) -> None:
+        if conversation not in self.invited:
+            self.invited.append(conversation)
+
+    def uninvite(self, conversation: str) -> None:
+        if conversation in self.invited:
+            self.invited.remove(conversation)
 
     def check_can_take(self) -> None:
         """Raise unless this counsellor may take one more visitor now."""

@@ -65,6 +65,13 @@ class VisitorSession(msgspec.Struct):
         self.state = VisitorState.WAITING
         self.pole = pole
 
+    def hand_over(self, pole: str) -> None:
+        """A colleague of ``pole`` accepted a direct transfer: the visitor goes on
+        talking, now in ``pole``."""
+        if self.state is not VisitorState.TALKING:
+            raise IllegalTransition(f"cannot transfer a visitor who is {self.state.value}")
+        self.pole = pole
+
     def end(self) -> VisitorState:
         """Leave the queue or the conversation; returns the state left."""
         if self.state is VisitorState.ENDED:

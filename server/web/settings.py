@@ -86,6 +86,8 @@ class Settings:
     hello_timeout: float = 10.0
     #: Conversations one counsellor may hold at once.
     capacity: int = 3
+    #: Seconds an invitation to a colleague (or a direct transfer) waits for an answer.
+    invitation_ttl: float = 60.0
     #: Language of the catalog used when the visitor's cannot be served.
     default_lang: str = "fr"
     #: Mark cookies Secure (set it when served over HTTPS).

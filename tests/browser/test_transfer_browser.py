@@ -1,5 +1,6 @@
 """Three browsers: a visitor who starts at the accueil, the counsellor who orients them
-with a note, and the colleague of the target pole who takes them next (R6)."""
+with a note, and the colleague of the target pole who takes them next, then invites the
+first one back in (R6)."""
 
 from __future__ import annotations
 
@@ -98,6 +99,58 @@ def test_a_transfer_with_a_note_keeps_the_turn_and_the_history(
     # Camille's console holds nothing of it any more.
     expect(camille.get_by_text("Merci !")).to_have_count(0)
     assert violations(chat_frame(page)) == [], "the widget after a transfer"
+
+    # Dominique asks Camille back in, keyboard only; Camille accepts.
+    inviter = pane.get_by_role("button", name="Inviter un·e collègue")
+    inviter.focus()
+    dominique.keyboard.press("Enter")
+    colleague = pane.get_by_label("Collègue", exact=True)
+    expect(colleague).to_be_focused()
+    expect(colleague.locator("option", has_text="Camille")).to_have_count(1)
+    colleague.select_option(label=colleague.locator("option", has_text="Camille").inner_text())
+    colleague.press("Tab")
+    expect(pane.get_by_role("button", name="Inviter", exact=True)).to_be_focused()
+    dominique.keyboard.press("Enter")
+    expect(pane.get_by_text("Invitation envoyée à Camille, en attente de réponse.")).to_be_visible()
+    expect(
+        camille.get_by_role("status").filter(has_text="Nouvelle invitation de Dominique.")
+    ).to_be_visible()
+    invitation = camille.locator("#invitations")
+    expect(invitation).to_contain_text("Dominique vous invite dans sa conversation avec")
+    assert violations(camille) == [], "the console with an invitation waiting"
+    accept = camille.get_by_role("button", name="Accepter l'invitation de Dominique")
+    accept.focus()
+    camille.keyboard.press("Enter")
+    joined = camille.locator(".pane")
+    expect(joined.get_by_text("Merci !")).to_be_visible()  # the whole history
+    expect(joined.locator(".pane-with")).to_have_text("Avec Dominique (Trouver une formation)")
+    expect(pane.locator(".pane-with")).to_have_text("Avec Camille (Trouver une formation)")
+    expect(
+        chat.get_by_text("Camille (Trouver une formation) a rejoint la conversation.")
+    ).to_be_visible()
+    expect(
+        chat.get_by_role("heading", name="Vous parlez avec Dominique et Camille")
+    ).to_be_visible()
+
+    # Messages seen by all three, each counsellor's under their alias.
+    camille_box = joined.get_by_label("Votre réponse à")
+    camille_box.fill("Je complète pour le financement.")
+    camille_box.press("Enter")
+    expect(chat.get_by_text("Je complète pour le financement.")).to_be_visible()
+    expect(pane.get_by_text("Je complète pour le financement.")).to_be_visible()
+    expect(pane.locator(".msg", has_text="Je complète").get_by_text("Camille")).to_be_visible()
+    chat.get_by_label("Votre message").fill("Parfait, merci à vous deux")
+    chat.get_by_label("Votre message").press("Enter")
+    for console in (joined, pane):
+        expect(console.get_by_text("Parfait, merci à vous deux")).to_be_visible()
+    assert violations(dominique) == [], "the console at 360 px with a colleague in"
+    # Camille leaves; Dominique goes on.
+    joined.get_by_role("button", name="Quitter la conversation").click()
+    expect(camille.locator(".pane")).to_have_count(0)
+    expect(chat.get_by_text("Camille a quitté la conversation.")).to_be_visible()
+    expect(chat.get_by_role("heading", name="Vous parlez avec Dominique")).to_be_visible()
+    expect(pane.locator(".pane-with")).to_have_text("")
+    assert violations(chat_frame(page)) == [], "the widget after a colleague left"
     for watch in (watch_visitor, watch_camille, watch_dominique):
         watch.check()
     for context in (visitor, camille_context, dominique_context):

@@ -193,7 +193,19 @@ const consoleCases = [
   ["transfer", consoleFrames.transfer({ conversation: "a1b2", pole: "formation" })],
   ["transfer", consoleFrames.transfer({ conversation: "a1b2", pole: "formation", note: "   " })],
   ["transfer", consoleFrames.transfer({ conversation: "a1b2", pole: "formation", note: LONG_TEXT })],
+  ["transfer", consoleFrames.transfer({ conversation: "a1b2", pole: "formation", colleague: "0123456789abcdef" })],
+  ["colleagues", consoleFrames.colleagues()],
+  ["invite", consoleFrames.invite("a1b2", "0123456789abcdef")],
+  ["invite_reply", consoleFrames.invite_reply("a1b2", true)],
+  ["invite_reply", consoleFrames.invite_reply("a1b2", 0)],
+  ["withdraw", consoleFrames.withdraw("a1b2", "0123456789abcdef")],
+  ["leave_conversation", consoleFrames.leave_conversation("a1b2")],
 ];
+
+test("a colleague is named by their 16-hex id only", () => {
+  assert.throws(() => consoleFrames.invite("a1b2", "dominique"), TypeError);
+  assert.throws(() => consoleFrames.transfer({ conversation: "a", pole: "b", colleague: "XYZ" }), TypeError);
+});
 
 test("a transfer note is cleaned and cut to 500 characters, and an empty one is left out", () => {
   assert.equal(consoleFrames.transfer({ conversation: "a1b2", pole: "emploi", note: " \u0000 " }).note, undefined);

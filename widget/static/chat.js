@@ -111,8 +111,9 @@ const state = {
   joinFrame: null, // a join to send once connected
   session: null, // last `session` frame
   conversation: null,
-  alias: "",
+  alias: "", // who holds the conversation
   pole: "",
+  people: [], // {alias, pole} of every counsellor in it (a colleague may be invited)
   seqs: new SeqTracker(),
   pending: new PendingLines(), // our lines not yet echoed by the server
   restored: [], // unacknowledged messages found in storage after a reload, re-sent once talking
@@ -466,10 +467,16 @@ $("rename-form").addEventListener("submit", (event) => {
 $("leave").addEventListener("click", () => socket.send(frames.leave()));
 
 // --- talking ----------------------------------------------------------------------------
+const names = new Intl.ListFormat(lang, { type: "conjunction" });
+
 function refreshTalkHead() {
   if (!state.alias) return;
-  $("talk-title").textContent = t("widget.talking.with", { alias: state.alias });
-  $("talk-pole").textContent = t("widget.talking.pole", { pole: poleName(state.pole) });
+  const people = state.people.length ? state.people : [{ alias: state.alias, pole: state.pole }];
+  $("talk-title").textContent = t("widget.talking.with", { alias: names.format(people.map((p) => p.alias)) });
+  $("talk-pole").textContent =
+    people.length > 1
+      ? names.format(people.map((p) => t("widget.talking.person", { alias: p.alias, pole: poleName(p.pole) })))
+      : t("widget.talking.pole", { pole: poleName(state.pole) });
 }
 
 function addLine(li) {
@@ -477,10 +484,10 @@ function addLine(li) {
   if (state.view === "talk" || state.view?.includes("talk")) li.scrollIntoView({ block: "end" });
 }
 
-function messageLine(author, text, at, pending = false) {
+function messageLine(author, text, at, pending = false, alias = state.alias) {
   const mine = author === "visitor";
   const status = pending ? t("widget.message.pending") : clock.format(new Date(at));
-  return messageItem({ mine, author: mine ? t("widget.message.you") : state.alias, status, text, pending });
+  return messageItem({ mine, author: mine ? t("widget.message.you") : alias || state.alias, status, text, pending });
 }
 
 function onEvent(event) {
@@ -491,16 +498,26 @@ function onEvent(event) {
   if (event.kind === "opened") {
     state.alias = event.alias || "";
     state.pole = event.pole || state.session?.pole || "";
+    state.people = [{ alias: state.alias, pole: state.pole }];
     refreshTalkHead();
     addLine(systemItem(t("widget.event.opened", { alias: state.alias, pole: poleName(state.pole) })));
   } else if (event.kind === "message") {
     state.pending.settle(event.client_id); // its echo replaces our pending line
     if (event.author === "counsellor") setTyping(false);
-    addLine(messageLine(event.author, event.text, event.at));
+    addLine(messageLine(event.author, event.text, event.at, false, event.alias));
     countUnread(event);
+  } else if (event.kind === "joined" || event.kind === "left") {
+    const at = state.people.findIndex((p) => p.alias === event.alias);
+    if (event.kind === "joined") state.people.push({ alias: event.alias || "", pole: event.pole || state.pole });
+    else if (at >= 0) state.people.splice(at, 1);
+    // Whoever holds it now (the first one left when the holder leaves).
+    if (state.people.length) state.alias = state.people[0].alias;
+    refreshTalkHead();
+    addLine(systemItem(t(`widget.event.${event.kind}`, { alias: event.alias || "", pole: poleName(event.pole) })));
   } else if (event.kind === "renamed") {
     addLine(systemItem(t("widget.event.renamed", { name: event.text })));
   } else if (event.kind === "transferred") {
+    state.people = [];
     setTyping(false);
     addLine(systemItem(t("widget.event.transferred", { alias: event.alias || state.alias, pole: poleName(event.pole) })));
   } else if (event.kind === "ended") {
@@ -631,6 +648,7 @@ function reset() {
     position: null,
     alias: "",
     pole: "",
+    people: [],
     readSeq: 0,
     unread: 0,
   });

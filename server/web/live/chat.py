@@ -30,15 +30,18 @@ from protocol.messages import (
     ConversationInfo,
     Event,
     EventKind,
+    InvitationClosed,
+    InvitationInfo,
     Message,
     NoteInfo,
+    Released,
     Session,
     TypingNotice,
     encoder,
 )
 from server.backends import Backend
 from server.core import schedules
-from server.core.conversations import Conversation, ConversationState, Note
+from server.core.conversations import Conversation, ConversationState, Invitation, Note
 from server.core.errors import IllegalTransition, NotFound, NotHeld, ParoleError
 from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
@@ -110,11 +113,13 @@ CONFIG_CHANNEL = "config"
 
 #: Lease kinds (see server/core/leases.py): a visitor's connection ("<id>:<generation>"),
 #: the same once that connection is gone, for the resume grace; a console connection
-#: ("<login>:<connection id>"); a desk left without console, for the resume grace ("<login>").
+#: ("<login>:<connection id>"); a desk left without console, for the resume grace
+#: ("<login>"); an invitation waiting for an answer ("<conversation>:<login>").
 VISITOR = "visitor"
 VISITOR_GONE = "visitor-gone"
 CONSOLE = "console"
 DESK = "desk"
+INVITATION = "invitation"
 
 
 def ms(seconds: float) -> int:
@@ -127,6 +132,32 @@ def hash_token(token: str) -> str:
 
 def new_id() -> str:
     return secrets.token_hex(12)
+
+
+def colleague_id(login: str) -> str:
+    """How consoles name a colleague: stable, and not their sign-in name."""
+    return hashlib.sha256(f"colleague:{login}".encode()).hexdigest()[:16]
+
+
+def invitation_member(conversation_id: str, login: str) -> str:
+    return f"{conversation_id}:{login}"
+
+
+def invitation_info(
+    conversation: Conversation, invitation: Invitation, *, incoming: bool
+) -> InvitationInfo:
+    return InvitationInfo(
+        conversation=conversation.id,
+        colleague=colleague_id(invitation.to),
+        by=invitation.by_alias,
+        to=invitation.alias,
+        pole=invitation.pole,
+        pseudonym=conversation.pseudonym,
+        until=ms(invitation.until),
+        incoming=incoming,
+        transfer=invitation.transfer,
+        note=invitation.note,
+    )
 
 
 def session_message(session: VisitorSession, token: str | None = None) -> Session:
@@ -203,7 +234,7 @@ class Chat:
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)
 
-    async def _append(
+    async def append(
         self,
         conversation_id: str,
         kind: EventKind,
@@ -293,7 +324,7 @@ class Chat:
 
         session = await self.backend.update_visitor(visitor_id, change)
         if session.conversation is not None:
-            await self._append(session.conversation, "renamed", "visitor", name)
+            await self.append(session.conversation, "renamed", "visitor", name)
             await self.backend.update_conversation(
                 session.conversation, lambda c: c.rename_visitor(name)
             )
@@ -310,7 +341,7 @@ class Chat:
             raise IllegalTransition("not in a conversation")
         assert session.conversation is not None
         try:
-            event, _ = await self._append(
+            event, _ = await self.append(
                 session.conversation, "message", "visitor", clean_text(text), client_id
             )
         except NotFound:
@@ -416,9 +447,9 @@ class Chat:
             opened_at=self.clock(),
         )
         await self.backend.add_conversation(conversation, self.settings.session_max_age)
-        await self._append(conversation.id, "opened", "system", alias=account.alias, pole=pole)
+        await self.append(conversation.id, "opened", "system", alias=account.alias, pole=pole)
         if session.question:
-            await self._append(
+            await self.append(
                 conversation.id, "message", "visitor", session.question, session.question_client_id
             )
         return conversation
@@ -436,7 +467,7 @@ class Chat:
             return conversation
 
         conversation = await self.backend.update_conversation(conversation_id, adopt)
-        await self._append(conversation_id, "opened", "system", alias=account.alias, pole=pole)
+        await self.append(conversation_id, "opened", "system", alias=account.alias, pole=pole)
         return conversation
 
     async def transfer(
@@ -451,33 +482,21 @@ class Chat:
         with their ticket in one backend step.
         """
         conversation = await self.owned(account, conversation_id)
-        if conversation.state is not ConversationState.ACTIVE:
-            raise IllegalTransition("this conversation has ended")
-        cite = await self.cite()
-        target = cite.pole(pole)
-        if target is None:
-            raise ParoleError(pole, code="unknown_pole")
-        session = await self.backend.get_visitor(conversation.visitor)
-        if session is None or session.state is not VisitorState.TALKING:
-            raise IllegalTransition("the visitor is not in this conversation any more")
-        site = cite.site(session.site)
-        at = datetime.fromtimestamp(self.clock(), UTC)
-        if site is None or pole not in site.poles or not schedules.accepting(site, at):
-            raise ParoleError(pole, code="closed")
-        if pole == conversation.pole:
-            raise IllegalTransition("the conversation is in this pole already")
+        session = await self.check_target(conversation, pole)
         written = None
         if note:
             written = Note(account.alias, conversation.pole, clean_text(note), self.clock())
         try:
-            await self.backend.update_conversation(
+            voided = await self.backend.update_conversation(
                 conversation_id, lambda c: c.transfer(account.login, pole, written)
             )
         except NotFound:
             raise NotHeld(conversation_id) from None
-        await self._append(
+        await self.append(
             conversation_id, "transferred", "counsellor", alias=account.alias, pole=pole
         )
+        for invitation in voided:
+            await self.close_invitation(conversation_id, invitation, "withdrawn")
         await self.backend.update_desk(account.login, lambda d: d.release(conversation_id))
         try:
             moved, position = await self.backend.requeue(session.id, partial(_transfer, pole=pole))
@@ -488,6 +507,43 @@ class Chat:
         await self.publish(visitor_channel(moved.id), session_message(moved))
         await self.announce_queue(pole)
         return position
+
+    async def check_target(self, conversation: Conversation, pole: str) -> VisitorSession:
+        """Refuse, before anything changes, a transfer to a pole that does not exist, is
+        the conversation's own, or that the visitor's site does not offer or take
+        visitors in now; returns the visitor's session."""
+        if conversation.state is not ConversationState.ACTIVE:
+            raise IllegalTransition("this conversation has ended")
+        cite = await self.cite()
+        if cite.pole(pole) is None:
+            raise ParoleError(pole, code="unknown_pole")
+        session = await self.backend.get_visitor(conversation.visitor)
+        if session is None or session.state is not VisitorState.TALKING:
+            raise IllegalTransition("the visitor is not in this conversation any more")
+        site = cite.site(session.site)
+        at = datetime.fromtimestamp(self.clock(), UTC)
+        if site is None or pole not in site.poles or not schedules.accepting(site, at):
+            raise ParoleError(pole, code="closed")
+        if pole == conversation.pole:
+            raise IllegalTransition("the conversation is in this pole already")
+        return session
+
+    async def close_invitation(
+        self, conversation_id: str, invitation: Invitation, outcome: str, queued: bool = False
+    ) -> None:
+        """An invitation is over: neither counsellor's consoles show it any more."""
+        await self.backend.update_desk(
+            invitation.to, partial(Desk.uninvite, conversation=conversation_id)
+        )
+        await self.backend.drop_lease(INVITATION, invitation_member(conversation_id, invitation.to))
+        closed = InvitationClosed(
+            conversation=conversation_id,
+            colleague=colleague_id(invitation.to),
+            outcome=outcome,  # type: ignore[arg-type]
+            queued=queued,
+        )
+        for login in (invitation.to, invitation.by):
+            await self.publish(staff_channel(login), closed)
 
     async def _pop_and_assign(self, pole: str, reserved: str) -> VisitorSession:
         """The oldest waiting visitor, now talking; their ``conversation`` is ``reserved``
@@ -526,8 +582,14 @@ class Chat:
         if not held:
             await self.owned(account, conversation_id)
         try:
-            event, _ = await self._append(
-                conversation_id, "message", "counsellor", clean_text(text), client_id
+            # By alias: with a colleague invited, the visitor sees who wrote what.
+            event, _ = await self.append(
+                conversation_id,
+                "message",
+                "counsellor",
+                clean_text(text),
+                client_id,
+                alias=account.alias,
             )
         except NotFound:
             raise ParoleError(conversation_id, code="unknown_conversation") from None
@@ -542,8 +604,27 @@ class Chat:
         await self.publish_typing(conversation_id, "counsellor", active)
 
     async def counsellor_end(self, account: StaffAccount, conversation_id: str) -> None:
+        """End the conversation; with colleagues still in it, leave it to them."""
         conversation = await self.owned(account, conversation_id)
-        await self._end_for_visitor(conversation, "counsellor")
+        if len(conversation.counsellors) > 1:
+            await self.leave(conversation_id, account.login)
+        else:
+            await self._end_for_visitor(conversation, "counsellor")
+
+    async def leave(self, conversation_id: str, login: str) -> None:
+        """``login`` leaves a conversation colleagues go on with (R6); the visitor and
+        they see who left, and every console of ``login`` lets it go."""
+        conversation = await self.backend.get_conversation(conversation_id)
+        if conversation is None or not conversation.side_of(login):
+            raise ParoleError(conversation_id, code="unknown_conversation")
+        alias, pole = conversation.alias, conversation.pole
+        for guest in conversation.guests:
+            if guest.login == login:
+                alias, pole = guest.alias, guest.pole
+        await self.backend.update_conversation(conversation_id, lambda c: c.leave(login))
+        await self.append(conversation_id, "left", "system", alias=alias, pole=pole)
+        await self.backend.update_desk(login, lambda d: d.release(conversation_id))
+        await self.publish(staff_channel(login), Released(conversation=conversation_id, pole=""))
 
     async def set_presence(self, account: StaffAccount, available: bool) -> Desk:
         """Available or paused, for every tab of this account (they follow at once)."""
@@ -573,8 +654,11 @@ class Chat:
                     login, partial(Desk.release, conversation=conversation_id)
                 )
             elif conversation.state is ConversationState.ACTIVE:
-                with contextlib.suppress(IllegalTransition):
-                    await self._end_for_visitor(conversation, "system")
+                with contextlib.suppress(ParoleError):  # ended or left meanwhile
+                    if len(conversation.counsellors) > 1:  # colleagues go on with it
+                        await self.leave(conversation_id, login)
+                    else:
+                        await self._end_for_visitor(conversation, "system")
 
     async def _end_for_visitor(self, conversation: Conversation, author: str) -> None:
         """End a conversation from the counsellor's side and tell the visitor."""
@@ -593,11 +677,12 @@ class Chat:
         conversation = await self.backend.update_conversation(
             conversation_id, lambda c: _end_and_return(c, at)
         )
-        await self._append(conversation_id, "ended", author)
-        if conversation.held:  # else it was on its way to another pole
-            await self.backend.update_desk(
-                conversation.counsellor, lambda d: d.release(conversation_id)
-            )
+        await self.append(conversation_id, "ended", author)
+        # Nobody holds it if it was on its way to another pole.
+        for login in conversation.counsellors:
+            await self.backend.update_desk(login, lambda d: d.release(conversation_id))
+        for invitation in conversation.invitations:
+            await self.close_invitation(conversation_id, invitation, "withdrawn")
         await self.backend.expire_conversation(conversation_id, self.settings.end_grace)
 
 

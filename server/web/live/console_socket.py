@@ -1,4 +1,5 @@
-"""The counsellor's websocket: queues of their poles, presence, take, talk, transfer, end.
+"""The counsellor's websocket: queues of their poles, presence, take, talk, transfer,
+colleagues invited, end.
 
 A manager's change reaches open consoles: the account's (``staff:<login>``) or the
 Cité's (``config``). The console then gets a fresh ``console`` frame (its poles may
@@ -18,18 +19,27 @@ from typing import Any
 
 from protocol.messages import (
     Close,
+    ColleagueList,
+    Colleagues,
     Console,
     ConsoleHello,
     ConsoleSend,
     ConsoleTyping,
     End,
     Event,
+    Invitation,
+    InvitationClosed,
+    InvitationInfo,
+    Invite,
+    InviteReply,
+    LeaveConversation,
     PoleInfo,
     Queues,
     Released,
     Take,
     Transfer,
     TypingNotice,
+    Withdraw,
     counsellor_decoder,
 )
 from protocol.messages import Conversation as ConversationMessage
@@ -48,11 +58,13 @@ from .chat import (
     DeskChanged,
     QueueChanged,
     conversation_info,
+    invitation_info,
     ms,
     new_id,
     queue_channel,
     staff_channel,
 )
+from .colleagues import Colleagues as ColleagueDesk
 from .connection import Connection
 
 #: Conversations a reconnecting console may ask about beyond those it holds.
@@ -110,9 +122,32 @@ class ConsoleConnection(Connection):
             await chat.counsellor_end(self.account, frame.conversation)
         elif isinstance(frame, PresenceFrame):
             await chat.set_presence(self.account, frame.available)  # DeskChanged follows
-        elif isinstance(frame, Transfer):
+        elif isinstance(frame, Transfer) and frame.colleague is None:
             await chat.transfer(self.account, frame.conversation, frame.pole, frame.note)
             # Its ``transferred`` event, on its way, ends this console's view of it.
+        else:
+            await self._colleagues(frame)
+
+    async def _colleagues(self, frame: Any) -> None:
+        """Frames about colleagues; their answers come back on the staff channels."""
+        desk = ColleagueDesk(self.chat)
+        account = self.account
+        if isinstance(frame, Colleagues):
+            self.send(ColleagueList(colleagues=await desk.listed(account)))
+        elif isinstance(frame, Transfer):
+            assert frame.colleague is not None
+            await desk.invite(
+                account, frame.conversation, frame.colleague, pole=frame.pole, note=frame.note
+            )
+        elif isinstance(frame, Invite):
+            await desk.invite(account, frame.conversation, frame.colleague)
+        elif isinstance(frame, InviteReply):
+            await desk.reply(account, frame.conversation, frame.accept)
+        elif isinstance(frame, Withdraw):
+            await desk.withdraw(account, frame.conversation, frame.colleague)
+        elif isinstance(frame, LeaveConversation):
+            await self.chat.owned(account, frame.conversation)
+            await self.chat.leave(frame.conversation, account.login)  # Released follows
 
     def stops_following(self, event: Event) -> bool:
         if event.kind != "transferred":
@@ -125,6 +160,14 @@ class ConsoleConnection(Connection):
         self._held.discard(conversation_id)  # its frames now get unknown_conversation
         self._typing.discard(conversation_id)
         self.send(Released(conversation=conversation_id, pole=pole))
+
+    def _let_go(self, conversation_id: str, pole: str) -> None:
+        """As :meth:`_release`, outside the event flow (a leave, or a transfer seen only
+        in state): nothing more of it is sent, and its channel is dropped."""
+        if conversation_id in self._held:
+            self.seen.pop(conversation_id, None)
+            self.unfollowed.add(conversation_id)
+            self._release(conversation_id, pole)
 
     async def _open(self, last_seq: dict[str, int]) -> None:
         backend = self.chat.backend
@@ -161,6 +204,9 @@ class ConsoleConnection(Connection):
         cite = await backend.get_cite()  # None before a manager sets the Cité up
         poles = [p for p in (cite.published if cite else ()) if self.account.can_staff(p.id)]
         infos = []
+        login = self.account.login
+        now = self.chat.clock()
+        invitations: list[InvitationInfo] = []
         # The desk's conversations, and those the client knew that ended while it was away
         # (still readable for the end grace): it is owed their last events.
         known = [c for c in last_seq if c not in desk.conversations][:MAX_KNOWN]
@@ -176,6 +222,19 @@ class ConsoleConnection(Connection):
             except NotFound:  # expired this very moment
                 continue
             infos.append(conversation_info(conversation, len(events)))
+            invitations += [
+                invitation_info(conversation, i, incoming=False)
+                for i in conversation.waiting(now)
+                if i.by == login
+            ]
+        for conversation_id in desk.invited:
+            conversation = await backend.get_conversation(conversation_id)
+            if conversation is not None:
+                invitations += [
+                    invitation_info(conversation, i, incoming=True)
+                    for i in conversation.waiting(now)
+                    if i.to == login
+                ]
         for gone in self._poles - {p.id for p in poles}:
             await self.inbox.remove(queue_channel(gone))
         self._poles = {p.id for p in poles}
@@ -194,6 +253,7 @@ class ConsoleConnection(Connection):
                 available=desk.presence is not Presence.PAUSED,
                 since={pole: ms(at) for pole, at in since.items()},
                 targets=[_info(p) for p in _targets(cite)],
+                invitations=invitations,
             )
         )
         for info in infos:
@@ -220,9 +280,7 @@ class ConsoleConnection(Connection):
             # Transferred meanwhile (maybe taken by a colleague since): nothing more of it.
             conversation = await backend.get_conversation(conversation_id)
             if conversation is not None and not conversation.side_of(self.account.login):
-                self.seen.pop(conversation_id, None)
-                self.unfollowed.add(conversation_id)
-                self._release(conversation_id, conversation.pole)
+                self._let_go(conversation_id, conversation.pole)
         await self.catch_up_all()
         if not await self._reload_account():  # disabled during the outage
             return
@@ -249,6 +307,11 @@ class ConsoleConnection(Connection):
             self.send(Queues(counts={signal.pole: signal.waiting}, since=since))
         elif isinstance(signal, ConversationMessage):
             await self._hold(signal.info.id, 0)
+        elif isinstance(signal, Released):  # this counsellor left it (maybe from another tab)
+            self._let_go(signal.conversation, signal.pole)
+            await self.drop_unfollowed()
+        elif isinstance(signal, Invitation | InvitationClosed):
+            self.send(signal)
         elif isinstance(signal, AccountChanged | ConfigChanged | DeskChanged):
             await self._refresh()
 

@@ -18,7 +18,8 @@ from collections.abc import Awaitable, Callable
 from server.core.errors import ParoleError
 
 from .background import stop_tasks
-from .chat import CONSOLE, DESK, VISITOR, VISITOR_GONE, Chat
+from .chat import CONSOLE, DESK, INVITATION, VISITOR, VISITOR_GONE, Chat
+from .colleagues import Colleagues
 
 log = logging.getLogger("parole.leases")
 BATCH = 100
@@ -36,6 +37,7 @@ class Keeper:
             VISITOR_GONE: chat.visitor_lease_over,
             CONSOLE: lambda member: chat.console_gone(member.rpartition(":")[0]),
             DESK: chat.desk_lease_over,
+            INVITATION: Colleagues(chat).lapse,
         }
 
     async def start(self) -> None:

@@ -16,7 +16,7 @@ import httpx
 import pyotp
 import pytest
 
-from tests.clients import counsellor, csrf, login
+from tests.clients import Browser, counsellor, login
 from tests.servers import ROOT, RunningServer, start_server
 
 WEEK = {f"week_{day}": "" for day in ("monday", "tuesday", "wednesday", "thursday")}
@@ -36,32 +36,6 @@ PARIS_FORM = {
 }
 HOSTILE = '<script>alert("x")</script>'
 DEMO_POLES = ["orientation", "emploi", "formation", "reconversion", "creation"]
-
-
-class Browser:
-    """A signed-in staff member's browser: cookies kept, no redirect followed."""
-
-    def __init__(self, server: RunningServer, user: str, password: str = "demo-parole") -> None:
-        self.http = httpx.Client(base_url=server.url, timeout=20)
-        form = self.http.get("/console/login")
-        answer = self.http.post(
-            "/console/login", data={"login": user, "password": password, "csrf": csrf(form.text)}
-        )
-        assert answer.status_code == 303, answer.text
-        self.token = csrf(self.http.get("/console").text)
-
-    def get(self, path: str) -> httpx.Response:
-        return self.http.get(path)
-
-    def post(
-        self, path: str, data: dict[str, Any] | None = None, token: bool = True
-    ) -> httpx.Response:
-        fields = {**(data or {}), **({"csrf": self.token} if token else {})}
-        return self.http.post(path, data=fields)
-
-    @property
-    def cookie(self) -> str:
-        return f"parole_staff={self.http.cookies['parole_staff']}"
 
 
 @pytest.fixture
