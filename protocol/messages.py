@@ -229,8 +229,10 @@ class Position(Message, tag="position"):
     """Where a waiting visitor stands: 1 means next.
 
     ``estimate`` is absent when too little recent service is known to say anything
-    honest. ``closes_at`` (epoch ms) is when the pole stops for the day: a visitor
-    still waiting then is not served, and is told so (``session`` with ``closed``).
+    honest, or when nobody is available in the pole now. ``closes_at`` (epoch ms) is
+    when the pole stops for the day: a visitor still waiting then is not served, and
+    is told so (``session`` with ``closed``). ``staffed``: counsellors available in the
+    pole now (a console open, not paused).
     """
 
     pole: str
@@ -238,6 +240,7 @@ class Position(Message, tag="position"):
     waiting: int
     estimate: WaitEstimate | None = None
     closes_at: int | None = None
+    staffed: int | None = None
 
 
 class Event(Message, tag="event"):

@@ -8,10 +8,12 @@ import * as frames from "../protocol/frames.js";
 import { PendingLines, messageItem, systemItem } from "../widget/thread.js";
 import { IdentityGuard } from "../widget/guard.js";
 import { translator } from "../widget/texts.js";
+import { Notifier, grown } from "./notify.js";
 
 const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
 const TAKE_REFUSED = ["queue_empty", "capacity_reached", "paused", "not_your_pole", "unknown_pole", "unavailable", "rate_limited"];
 const SINCE_REFRESH = 30000; // the longest waits grow while nobody is taken
+const RING_RECENT = 15000; // a visitor's message older than this is history, not news
 
 const $ = (id) => document.getElementById(id);
 const catalog = JSON.parse($("parole-i18n").textContent);
@@ -39,6 +41,7 @@ const state = {
   everOpen: false,
 };
 let socket = null;
+const notifier = new Notifier({ title: baseTitle });
 
 // --- helpers ----------------------------------------------------------------------------
 function poleName(id) {
@@ -138,6 +141,12 @@ for (const radio of document.querySelectorAll('input[name="presence"]')) {
     if (!socket.send(frames.presence(radio.value === "available"))) drawPresence();
   });
 }
+
+$("notify").checked = notifier.on;
+$("notify").addEventListener("change", async () => {
+  const got = await notifier.set($("notify").checked);
+  status(got === "sound" ? t("console.notify.sound") : "");
+});
 
 function take(pole) {
   if (socket.send(frames.take(pole))) {
@@ -467,6 +476,8 @@ function onEvent(event) {
     if (event.author === "visitor") setTyping(c, false);
     addLine(c, messageLine(c, event.author, event.text, event.at, false, event.alias));
     if (event.author === "visitor" && (state.selected !== c.id || document.hidden)) {
+      // Not for history caught up after a reload or reconnection.
+      if (Date.now() - event.at < RING_RECENT) notifier.ring(t("console.notify.message", { pseudonym: c.pseudonym }), c.id);
       c.unread += 1;
       drawConversation(c);
       drawTitle();
@@ -696,6 +707,9 @@ function onFrame(frame) {
       onConsole(frame);
       break;
     case "queues":
+      if (state.available) {
+        for (const pole of grown(state.queues, frame.counts)) notifier.ring(t("console.notify.joined", { pole: poleName(pole) }), pole);
+      }
       Object.assign(state.queues, frame.counts);
       for (const pole of Object.keys(frame.counts)) {
         if (frame.since?.[pole]) state.since[pole] = frame.since[pole];

@@ -248,6 +248,10 @@ class Backend(abc.ABC):
     async def update_desk(self, login: str, change: Callable[[Desk], T]) -> T:
         """Atomic change of a counsellor's desk, created empty when missing."""
 
+    @abc.abstractmethod
+    async def get_desk(self, login: str) -> Desk | None:
+        """A counsellor's desk as it is (None: never opened), read without changing it."""
+
     # --- service figures ---------------------------------------------------------------
     @abc.abstractmethod
     async def record_take(self, pole: str, at: float) -> None:

@@ -350,6 +350,9 @@ class MemoryBackend(Backend):
             self._set(key, _encode(Desk(login=login)), None)
         return self._update(key, Desk, change)
 
+    async def get_desk(self, login: str) -> Desk | None:
+        return self._load(f"desk:{login}", Desk)
+
     # --- service figures ---------------------------------------------------------------
     async def record_take(self, pole: str, at: float) -> None:
         takes = [*await self.recent_takes(pole), at][-KEPT:]

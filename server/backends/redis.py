@@ -787,6 +787,10 @@ class RedisBackend(Backend):
     async def update_desk(self, login: str, change: Callable[[Desk], T]) -> T:
         return await self._update(f"desk:{login}", Desk, change, _encode(Desk(login=login)))
 
+    @_available
+    async def get_desk(self, login: str) -> Desk | None:
+        return await self._load(f"desk:{login}", Desk)
+
     # --- service figures ---------------------------------------------------------------
     @_available
     async def record_take(self, pole: str, at: float) -> None:

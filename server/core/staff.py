@@ -1,8 +1,9 @@
-"""Staff accounts and a counsellor's desk: presence and capacity."""
+"""Staff accounts and a counsellor's desk: presence and capacity; who staffs each pole now."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import msgspec
 
@@ -138,3 +139,15 @@ class Desk(msgspec.Struct):
         self.release(reserved)
         if conversation not in self.conversations:
             self.conversations.append(conversation)
+
+
+def staffing(desks: Iterable[tuple[StaffAccount, Desk | None]]) -> dict[str, int]:
+    """Per pole, the counsellors available now: enabled, staffing it, a console open and
+    not paused (a paused counsellor is not counted: R3, the visitor is told)."""
+    counts: dict[str, int] = {}
+    for account, desk in desks:
+        if account.disabled or desk is None or desk.presence is not Presence.AVAILABLE:
+            continue
+        for pole in account.poles:
+            counts[pole] = counts.get(pole, 0) + 1
+    return counts

@@ -176,3 +176,35 @@ def test_a_paused_counsellor_cannot_take_and_says_so_to_every_tab(
     second.get_by_label("Disponible").check()
     expect(first.get_by_label("Disponible")).to_be_checked()
     context.close()
+
+
+def test_alerts_are_opt_in_asked_on_a_click_and_kept(
+    server: RunningServer, browser: Browser
+) -> None:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+    console = sign_in(context, server)
+    box = console.get_by_label("Me prévenir par un son et une notification")
+    expect(box).not_to_be_checked()
+    # Nothing was asked on load: the permission is still undecided.
+    assert console.evaluate("Notification.permission") == "default"
+    box.focus()
+    console.keyboard.press("Space")
+    expect(box).to_be_checked()
+    # Headless Chromium answers the request at once; refused, the sound alone is left.
+    answer = console.evaluate("Notification.permission")
+    refused = "Le navigateur refuse les notifications : seul le son vous préviendra."
+    if answer == "granted":
+        expect(console.get_by_text(refused)).to_have_count(0)
+    else:
+        expect(console.get_by_role("status").filter(has_text=refused)).to_be_visible()
+    console.reload()
+    expect(console.get_by_label("Me prévenir par un son et une notification")).to_be_checked()
+    assert violations(console) == [], "the console with alerts on, at 360 px"
+    context.close()
+
+    granted = browser.new_context(locale="fr-FR")
+    granted.grant_permissions(["notifications"], origin=server.url)
+    other = sign_in(granted, server)
+    other.get_by_label("Me prévenir par un son et une notification").check()
+    expect(other.get_by_text(refused)).to_have_count(0)
+    granted.close()

@@ -1170,6 +1170,17 @@ async def test_update_desk_applies_the_change_per_login_and_returns_its_result(
     assert await backend.update_desk("paul", lambda d: d) == Desk(login="paul")
 
 
+async def test_get_desk_reads_a_desk_as_stored_and_creates_none(backend: Backend) -> None:
+    assert await backend.get_desk("marie") is None
+    assert await backend.get_desk("marie") is None  # reading made none
+    await backend.update_desk("marie", lambda d: d.open_console(2))
+    await backend.update_desk("marie", lambda d: d.invite("c-1"))
+
+    assert await backend.get_desk("marie") == Desk(
+        login="marie", capacity=2, consoles=1, invited=["c-1"]
+    )
+
+
 async def test_update_desk_stores_nothing_when_the_change_raises(backend: Backend) -> None:
     await backend.update_desk("marie", lambda d: d.open_console(1))
     await backend.update_desk("marie", lambda d: d.hold("c-1"))

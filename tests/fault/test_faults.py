@@ -213,6 +213,41 @@ async def test_a_transferred_visitor_whose_process_dies_keeps_the_turn_and_the_h
         assert cluster.tracebacks() == []
 
 
+async def test_a_colleague_whose_process_dies_leaves_and_the_conversation_goes_on(
+    tmp_path: Path,
+) -> None:
+    with running_cluster(tmp_path, "--resume-grace", "2", env=GHOSTS) as cluster:
+        guest, _ = await visitor(cluster.a, "emploi")
+        camille, _ = await counsellor(cluster.a)
+        dominique, _ = await counsellor(cluster.b, login(cluster.b, "dominique"))
+        await camille.send({"type": "take", "pole": "emploi"})
+        conversation = (await camille.expect("conversation"))["info"]["id"]
+        await guest.expect("session", state="talking")
+        await camille.send({"type": "colleagues"})
+        (other,) = (await camille.expect("colleagues"))["colleagues"]
+        await camille.send(
+            {"type": "invite", "conversation": conversation, "colleague": other["id"]}
+        )
+        await dominique.expect("invitation")
+        await dominique.send({"type": "invite_reply", "conversation": conversation, "accept": True})
+        await guest.expect("event", kind="joined")
+        await asyncio.to_thread(cluster.b.kill)  # SIGKILL of Dominique's process
+        left = await guest.expect("event", timeout=20, kind="left")
+        assert left["alias"] == "Dominique"
+        # Camille and the visitor go on: nothing ended, nothing lost or shown twice.
+        await camille.send(
+            {"type": "send", "conversation": conversation, "client_id": "c1", "text": "Je reste"}
+        )
+        await guest.expect("event", text="Je reste")
+        await camille.expect("event", text="Je reste")  # her echo, after what came before
+        for side in (guest, camille):
+            kinds = [e["kind"] for e in side.events(conversation)]
+            assert kinds == ["opened", "joined", "left", "message"]
+            seqs = [e["seq"] for e in side.events(conversation)]
+            assert seqs == [1, 2, 3, 4]
+        assert cluster.tracebacks() == []
+
+
 async def test_no_ghost_counsellor_when_the_console_process_dies(tmp_path: Path) -> None:
     with running_cluster(tmp_path, "--resume-grace", "2", env=GHOSTS) as cluster:
         guest, _ = await visitor(cluster.b, "creation")

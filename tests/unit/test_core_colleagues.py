@@ -9,7 +9,7 @@ import pytest
 
 from server.core.conversations import Conversation, Invitation, Participant
 from server.core.errors import IllegalTransition, NotHeld, UnknownInvitation
-from server.core.staff import Desk
+from server.core.staff import Desk, StaffAccount, staffing
 from server.core.visitors import VisitorSession
 from tests.unit.helpers import roundtrip
 from tests.unit.test_core_plurality import held, talking
@@ -176,3 +176,19 @@ def test_a_visitor_handed_over_goes_on_talking_in_the_new_pole() -> None:
     )
     with pytest.raises(IllegalTransition):
         waiting.hand_over("emploi")
+
+
+def test_only_available_counsellors_staff_their_poles() -> None:
+    def desk(login: str, consoles: int = 1, paused: bool = False) -> Desk:
+        return Desk(login=login, consoles=consoles, paused=paused)
+
+    accounts = [
+        (StaffAccount("marie", "Marie", "h", poles=["emploi", "accueil"]), desk("marie")),
+        (StaffAccount("paul", "Paul", "h", poles=["emploi"]), desk("paul", paused=True)),
+        (StaffAccount("lea", "Léa", "h", poles=["emploi"]), desk("lea", consoles=0)),
+        (StaffAccount("jo", "Jo", "h", poles=["emploi"], disabled=True), desk("jo")),
+        (StaffAccount("sam", "Sam", "h", poles=["formation"]), None),  # never opened
+        (StaffAccount("noa", "Noa", "h", poles=["emploi"]), desk("noa", consoles=2)),
+    ]
+    assert staffing(accounts) == {"emploi": 2, "accueil": 1}
+    assert staffing([]) == {}

@@ -406,6 +406,12 @@ function drawPosition(frame) {
   $("waiting-count").textContent = t("widget.waiting.count", { count: frame.waiting });
   $("estimate").textContent = estimateText(frame.estimate);
   $("estimate-note").hidden = !frame.estimate;
+  // Said once when it becomes true (a live region), not at every refresh.
+  const unstaffed = frame.staffed === 0;
+  if ($("unstaffed").hidden === unstaffed) {
+    $("unstaffed").hidden = !unstaffed;
+    $("unstaffed").textContent = unstaffed ? t("widget.estimate.unstaffed") : "";
+  }
   drawClosing();
 }
 
@@ -670,6 +676,8 @@ function reset() {
   $("estimate").textContent = "";
   $("estimate-note").hidden = true;
   $("closing").hidden = true;
+  $("unstaffed").hidden = true;
+  $("unstaffed").textContent = "";
   $("transferred").hidden = true;
   $("transferred").textContent = "";
   $("talk-title").textContent = "";

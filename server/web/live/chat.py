@@ -74,6 +74,10 @@ class DeskChanged(msgspec.Struct, tag="_desk", tag_field="type"):
     """Internal: this counsellor's presence changed (from another tab, or by itself)."""
 
 
+class StaffingChanged(msgspec.Struct, tag="_staffing", tag_field="type"):
+    """Internal: a counsellor came, went, paused or resumed: who staffs the poles changed."""
+
+
 class Replaced(msgspec.Struct, tag="_replaced", tag_field="type"):
     """Internal: a newer connection (``generation``) took the visitor session over."""
 
@@ -109,6 +113,8 @@ ADMISSION = 16
 
 #: Every process listens here for changes of the Cité's configuration.
 CONFIG_CHANNEL = "config"
+#: ... and here for counsellors coming, going, pausing (see Positions).
+STAFFING_CHANNEL = "staffing"
 
 
 #: Lease kinds (see server/core/leases.py): a visitor's connection ("<id>:<generation>"),
@@ -217,6 +223,10 @@ class Chat:
         """Store a manager's change to an account and tell its open consoles."""
         await self.backend.put_staff(account)
         await self.publish(staff_channel(account.login), AccountChanged())
+        await self.staffing_changed()
+
+    async def staffing_changed(self) -> None:
+        await self.publish(STAFFING_CHANNEL, StaffingChanged())
 
     async def publish(self, channel: str, message: Message | msgspec.Struct) -> None:
         await self.backend.publish(channel, encoder.encode(message))
@@ -630,12 +640,14 @@ class Chat:
         """Available or paused, for every tab of this account (they follow at once)."""
         desk = await self.backend.update_desk(account.login, lambda d: d.set_paused(not available))
         await self.publish(staff_channel(account.login), DeskChanged())
+        await self.staffing_changed()
         return desk
 
     async def console_gone(self, login: str) -> None:
         """A console closed, or its lease ran out (its process died)."""
         desk = await self.backend.update_desk(login, Desk.close_console)
         if desk.consoles == 0:
+            await self.staffing_changed()  # offline now, whatever comes next
             # The resume grace to come back before pausing the desk and ending anything.
             await self.backend.renew_leases(DESK, [login], self.settings.resume_grace)
 

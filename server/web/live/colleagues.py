@@ -48,13 +48,13 @@ class Colleagues:
         for other in await self._others(account):
             poles = [p for p in published if other.can_staff(p)]
             if poles:
-                desk = await self.backend.update_desk(other.login, Desk.snapshot)
+                desk = await self.backend.get_desk(other.login)
                 found.append(
                     ColleagueInfo(
                         id=colleague_id(other.login),
                         alias=other.alias,
                         poles=poles,
-                        available=desk.has_room,
+                        available=desk is not None and desk.has_room,
                     )
                 )
         return sorted(found, key=lambda c: (not c.available, c.alias.casefold()))
@@ -75,8 +75,8 @@ class Colleagues:
             await self.chat.check_target(conversation, pole)
         other = await self._colleague(account, colleague)
         shown = pole or self._shown_pole(conversation, other)
-        desk = await self.backend.update_desk(other.login, Desk.snapshot)
-        if shown is None or not other.can_staff(shown) or not desk.has_room:
+        desk = await self.backend.get_desk(other.login)
+        if shown is None or not other.can_staff(shown) or desk is None or not desk.has_room:
             raise ParoleError(colleague, code="colleague_unavailable")
         now = self.chat.clock()
         ttl = self.chat.settings.invitation_ttl

@@ -174,6 +174,8 @@ class ConsoleConnection(Connection):
         capacity = self.account.capacity_or(self.chat.settings.capacity)
         desk = await backend.update_desk(self.account.login, lambda d: d.open_console(capacity))
         await backend.drop_lease(DESK, self.account.login)  # back within the grace
+        if desk.consoles == 1:  # present again (available or paused)
+            await self.chat.staffing_changed()
         self._desk_open = True
         await self.keeper.hold(CONSOLE, self._lease)
         # The session ends at its absolute expiry even while the socket stays busy.

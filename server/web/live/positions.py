@@ -7,6 +7,10 @@ and sends each visitor theirs, with the wait range and the pole's closing time.
 A surge of ten thousand waiting visitors costs one query per change, not ten
 thousand. Every ``REFRESH`` seconds it reads them again anyway: the estimate grows
 while nobody is taken, and a change announced during an outage is caught up.
+
+Each frame also says how many counsellors are available in the pole now; with nobody
+there, no estimate is given (R3). The count is read again, once for all poles, in the
+round after a counsellor came, went, paused or resumed (``staffing`` channel).
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from protocol.messages import Position, WaitEstimate
 from server.backends.fanout import Subscriber
 from server.core.errors import ParoleError
 from server.core.estimates import pace, range_at
+from server.core.staff import staffing
 from server.core.visitors import VisitorSession
 
 from .background import stop_tasks
-from .chat import Chat, Place, QueueChanged, queue_channel
+from .chat import STAFFING_CHANNEL, Chat, Place, QueueChanged, queue_channel
 from .hours import Hours
 
 log = logging.getLogger("parole.positions")
@@ -47,10 +52,13 @@ class Positions:
         self._wake = asyncio.Event()
         self._inbox: Subscriber | None = None
         self._heard = 0  # queue changes, outages and overflows heard of, in any pole
+        self._staffed: dict[str, int] | None = None  # None: to be counted
+        self._recount = True
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._inbox = self.backend.subscriber()
+        await self._inbox.add(STAFFING_CHANNEL)
         self._tasks = [
             asyncio.create_task(self._listen(), name="positions-listen"),
             asyncio.create_task(self._flush_loop(), name="positions"),
@@ -84,6 +92,8 @@ class Positions:
             self._takes[pole] = await self.backend.recent_takes(pole)
             place = None
         self._waiting[pole][session.id] = (session, send)
+        if self._staffed is None:
+            await self._count()
         if place is None or heard != self._heard:
             waiting, (position,) = await self.backend.positions(pole, [session])
         else:
@@ -116,12 +126,16 @@ class Positions:
             if item is None:  # overflowed: listen afresh and read every position again
                 old, self._inbox = self._inbox, self.backend.subscriber()
                 await old.close()
+                self._recount = True
+                await self._inbox.add(STAFFING_CHANNEL)
                 for pole in self._waiting:
                     await self._inbox.add(queue_channel(pole))
                 self.refresh()
                 continue
             channel, payload = item
-            if not channel:  # an outage began or ended: positions may have moved
+            if not channel or channel == STAFFING_CHANNEL:
+                # An outage began or ended (positions may have moved), or who staffs changed.
+                self._recount = self._recount or bool(channel)
                 self.refresh()
                 continue
             try:
@@ -139,6 +153,11 @@ class Positions:
             self._wake.clear()
             started = loop.time()
             dirty, self._dirty = self._dirty, set()
+            if self._recount and self._waiting:
+                try:
+                    await self._count()
+                except ParoleError as exc:  # unreachable: the next refresh counts again
+                    log.warning("staffing not read: %s", exc.code, extra={"code": exc.code})
             for pole in dirty:
                 try:
                     await self._flush(pole)
@@ -154,6 +173,7 @@ class Positions:
     async def _refresh_loop(self) -> None:
         while True:
             await asyncio.sleep(REFRESH)
+            self._recount = True  # e.g. a console whose process died, its lease run out
             self.refresh()
 
     async def _flush(self, pole: str) -> None:
@@ -162,18 +182,36 @@ class Positions:
             return
         entries = list(local.values())
         waiting, found = await self.backend.positions(pole, [s for s, _ in entries])
-        gap, closes_at = self._round(pole)  # once for the pole's thousands of visitors
+        shared = self._round(pole)  # once for the pole's thousands of visitors
         for (_, send), position in zip(entries, found, strict=True):
             if position is not None:
-                send(self._frame(pole, position, waiting, gap, closes_at))
+                send(self._frame(pole, position, waiting, *shared))
 
-    def _round(self, pole: str) -> tuple[float | None, int | None]:
-        """What every position frame of ``pole`` shares now: its pace, its closing time."""
-        return pace(self._takes.get(pole, []), self.chat.clock()), self.hours.closes_at(pole)
+    def _round(self, pole: str) -> tuple[float | None, int | None, int | None]:
+        """What every position frame of ``pole`` shares now: its pace (None with nobody
+        available: no honest estimate), its closing time, who staffs it."""
+        staffed = None if self._staffed is None else self._staffed.get(pole, 0)
+        gap = pace(self._takes.get(pole, []), self.chat.clock()) if staffed != 0 else None
+        return gap, self.hours.closes_at(pole), staffed
+
+    async def _count(self) -> None:
+        """Who staffs each pole now, read once for all of them."""
+        self._recount = False
+        desks = []
+        for login in await self.backend.staff_logins():
+            account = await self.backend.get_staff(login)
+            if account is not None:
+                desks.append((account, await self.backend.get_desk(login)))
+        self._staffed = staffing(desks)
 
     @staticmethod
     def _frame(
-        pole: str, position: int, waiting: int, gap: float | None, closes_at: int | None
+        pole: str,
+        position: int,
+        waiting: int,
+        gap: float | None,
+        closes_at: int | None,
+        staffed: int | None,
     ) -> Position:
         found = range_at(position, gap)
         return Position(
@@ -182,4 +220,5 @@ class Positions:
             waiting=waiting,
             estimate=None if found is None else WaitEstimate(found.low, found.high),
             closes_at=closes_at,
+            staffed=staffed,
         )

@@ -197,3 +197,40 @@ async def test_fifty_counsellors_on_two_processes_serve_five_hundred_visitors_on
     busy = [len(names_taken) for names_taken, _ in results]
     assert sum(busy[0::2]) > 0 and sum(busy[1::2]) > 0  # both processes served
     assert cluster.tracebacks() == []
+
+
+async def test_an_invitation_accepted_on_two_processes_at_once_counts_once(
+    cluster: Cluster,
+) -> None:
+    guest, _ = await visitor(cluster.a, "accueil")
+    camille, _ = await counsellor(cluster.a)
+    await camille.send({"type": "take", "pole": "accueil"})
+    conversation = (await camille.expect("conversation"))["info"]["id"]
+    await guest.expect("session", state="talking")
+    cookie = await asyncio.to_thread(login, cluster.a, "dominique")
+    tabs = [(await counsellor(server, cookie))[0] for server in (cluster.a, cluster.b)]
+    await camille.send({"type": "colleagues"})
+    (other,) = (await camille.expect("colleagues"))["colleagues"]
+    await camille.send({"type": "invite", "conversation": conversation, "colleague": other["id"]})
+    for tab in tabs:
+        await tab.expect("invitation")
+    reply = json.dumps({"type": "invite_reply", "conversation": conversation, "accept": True})
+    await asyncio.gather(*(tab.ws.send(reply) for tab in tabs))
+    for tab in tabs:
+        assert (await tab.expect("conversation"))["info"]["id"] == conversation
+    await guest.expect("event", kind="joined")
+    await guest.quiet(1.0)
+    assert [e["kind"] for e in guest.events(conversation)] == ["opened", "joined"]
+    backend = RedisBackend(cluster.redis.url)
+    await backend.start()
+    try:
+        desk = await backend.update_desk("dominique", lambda d: d.snapshot())
+        conversation_now = await backend.get_conversation(conversation)
+    finally:
+        await backend.close()
+    assert desk.conversations == [conversation] and desk.invited == []
+    assert conversation_now is not None
+    assert conversation_now.counsellors == ["camille", "dominique"]
+    for client in (guest, camille, *tabs):
+        await client.close()
+    assert cluster.tracebacks() == []

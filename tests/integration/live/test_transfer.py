@@ -187,3 +187,20 @@ async def test_a_desk_left_past_the_resume_grace_is_paused_by_itself(
     again, state = await counsellor(server)
     assert state["available"] is False
     await again.close()
+
+
+async def test_a_waiting_visitor_is_told_who_staffs_the_pole_and_a_paused_one_does_not(
+    server: RunningServer,
+) -> None:
+    guest, _ = await visitor(server, "emploi")
+    assert (await guest.expect("position"))["staffed"] == 0  # nobody has a console open
+    desk, _ = await counsellor(server)
+    assert (await guest.expect("position", staffed=1))["position"] == 1
+    await desk.send({"type": "presence", "available": False})
+    paused = await guest.expect("position", staffed=0)
+    assert "estimate" not in paused  # with nobody there, no estimate
+    await desk.send({"type": "presence", "available": True})
+    await guest.expect("position", staffed=1)
+    await desk.close()  # the last console gone: offline
+    await guest.expect("position", staffed=0)
+    await guest.close()
