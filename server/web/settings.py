@@ -82,6 +82,8 @@ class Settings:
     #: Least seconds between two readings of a pole's positions (so between two
     #: position updates a waiting visitor gets); the first change is sent at once.
     position_interval: float = 2.0
+    #: Least seconds between two counts of who staffs each pole (told to waiting visitors).
+    staffing_interval: float = 10.0
     #: Seconds a new websocket has to send ``hello`` before it is closed.
     hello_timeout: float = 10.0
     #: Conversations one counsellor may hold at once.

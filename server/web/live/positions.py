@@ -54,6 +54,8 @@ class Positions:
         self._heard = 0  # queue changes, outages and overflows heard of, in any pole
         self._staffed: dict[str, int] | None = None  # None: to be counted
         self._recount = True
+        self._counted_at: float | None = None  # loop time of the last count
+        self._count_later: asyncio.TimerHandle | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -154,10 +156,7 @@ class Positions:
             started = loop.time()
             dirty, self._dirty = self._dirty, set()
             if self._recount and self._waiting:
-                try:
-                    await self._count()
-                except ParoleError as exc:  # unreachable: the next refresh counts again
-                    log.warning("staffing not read: %s", exc.code, extra={"code": exc.code})
+                await self._count_soon(loop)
             for pole in dirty:
                 try:
                     await self._flush(pole)
@@ -194,9 +193,25 @@ class Positions:
         gap = pace(self._takes.get(pole, []), self.chat.clock()) if staffed != 0 else None
         return gap, self.hours.closes_at(pole), staffed
 
+    async def _count_soon(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Count now, or in the round after ``staffing_interval`` since the last count: a
+        count reads every account and desk, and a morning of consoles opening must not
+        cost one each."""
+        due = (self._counted_at or 0.0) + self.chat.settings.staffing_interval
+        if self._counted_at is not None and loop.time() < due:
+            if self._count_later is None:
+                self._count_later = loop.call_at(due, self.refresh)
+            return
+        self._count_later = None
+        try:
+            await self._count()
+        except ParoleError as exc:  # unreachable: the next refresh counts again
+            log.warning("staffing not read: %s", exc.code, extra={"code": exc.code})
+
     async def _count(self) -> None:
         """Who staffs each pole now, read once for all of them."""
         self._recount = False
+        self._counted_at = asyncio.get_running_loop().time()
         desks = []
         for login in await self.backend.staff_logins():
             account = await self.backend.get_staff(login)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 from tests.clients import Client, counsellor, login, visitor
-from tests.servers import RunningServer
+from tests.servers import RunningServer, start_server
 
 
 async def take(desk: Client, pole: str) -> dict[str, object]:
@@ -190,8 +191,16 @@ async def test_a_desk_left_past_the_resume_grace_is_paused_by_itself(
 
 
 async def test_a_waiting_visitor_is_told_who_staffs_the_pole_and_a_paused_one_does_not(
-    server: RunningServer,
+    tmp_path: Path,
 ) -> None:
+    server = start_server(tmp_path, env={"PAROLE_STAFFING_INTERVAL": "0.5"})
+    try:
+        await _told_who_staffs(server)
+    finally:
+        server.stop()
+
+
+async def _told_who_staffs(server: RunningServer) -> None:
     guest, _ = await visitor(server, "emploi")
     assert (await guest.expect("position"))["staffed"] == 0  # nobody has a console open
     desk, _ = await counsellor(server)
