@@ -135,9 +135,11 @@ class Positions:
                 self.refresh()
                 continue
             channel, payload = item
-            if not channel or channel == STAFFING_CHANNEL:
-                # An outage began or ended (positions may have moved), or who staffs changed.
-                self._recount = self._recount or bool(channel)
+            if channel == STAFFING_CHANNEL:  # only the poles whose count changes are re-sent
+                self._recount = True
+                self._wake.set()
+                continue
+            if not channel:  # an outage began or ended: positions may have moved
                 self.refresh()
                 continue
             try:
@@ -154,9 +156,9 @@ class Positions:
             await self._wake.wait()
             self._wake.clear()
             started = loop.time()
-            dirty, self._dirty = self._dirty, set()
             if self._recount and self._waiting:
                 await self._count_soon(loop)
+            dirty, self._dirty = self._dirty, set()
             for pole in dirty:
                 try:
                     await self._flush(pole)
@@ -200,13 +202,17 @@ class Positions:
         due = (self._counted_at or 0.0) + self.chat.settings.staffing_interval
         if self._counted_at is not None and loop.time() < due:
             if self._count_later is None:
-                self._count_later = loop.call_at(due, self.refresh)
+                self._count_later = loop.call_at(due, self._count_due)
             return
-        self._count_later = None
         try:
             await self._count()
         except ParoleError as exc:  # unreachable: the next refresh counts again
             log.warning("staffing not read: %s", exc.code, extra={"code": exc.code})
+
+    def _count_due(self) -> None:
+        self._count_later = None
+        self._counted_at = None  # due now, whatever the timer's rounding
+        self._wake.set()
 
     async def _count(self) -> None:
         """Who staffs each pole now, read once for all of them."""
@@ -217,7 +223,10 @@ class Positions:
             account = await self.backend.get_staff(login)
             if account is not None:
                 desks.append((account, await self.backend.get_desk(login)))
-        self._staffed = staffing(desks)
+        before, self._staffed = self._staffed, staffing(desks)
+        for pole in self._waiting:
+            if before is None or before.get(pole, 0) != self._staffed.get(pole, 0):
+                self._dirty.add(pole)
 
     @staticmethod
     def _frame(

@@ -205,11 +205,15 @@ async def _told_who_staffs(server: RunningServer) -> None:
     assert (await guest.expect("position"))["staffed"] == 0  # nobody has a console open
     desk, _ = await counsellor(server)
     assert (await guest.expect("position", staffed=1))["position"] == 1
+    # Each change is awaited as a new frame (quiet() drops what came before).
+    await guest.quiet(0.2)
     await desk.send({"type": "presence", "available": False})
     paused = await guest.expect("position", staffed=0)
     assert "estimate" not in paused  # with nobody there, no estimate
+    await guest.quiet(0.2)
     await desk.send({"type": "presence", "available": True})
     await guest.expect("position", staffed=1)
+    await guest.quiet(0.2)
     await desk.close()  # the last console gone: offline
     await guest.expect("position", staffed=0)
     await guest.close()
