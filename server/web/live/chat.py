@@ -225,6 +225,15 @@ class Chat:
         await self.publish(staff_channel(account.login), AccountChanged())
         await self.staffing_changed()
 
+    async def accounts(self) -> list[StaffAccount]:
+        """Every enabled staff account (colleagues to invite, who staffs the poles)."""
+        found = []
+        for login in await self.backend.staff_logins():
+            account = await self.backend.get_staff(login)
+            if account is not None and not account.disabled:
+                found.append(account)
+        return found
+
     async def staffing_changed(self) -> None:
         await self.publish(STAFFING_CHANNEL, StaffingChanged())
 

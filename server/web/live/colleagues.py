@@ -174,12 +174,7 @@ class Colleagues:
 
     # --- helpers ------------------------------------------------------------------------
     async def _others(self, account: StaffAccount) -> list[StaffAccount]:
-        others = []
-        for login in await self.backend.staff_logins():
-            other = await self.backend.get_staff(login)
-            if login != account.login and other is not None and not other.disabled:
-                others.append(other)
-        return others
+        return [other for other in await self.chat.accounts() if other.login != account.login]
 
     async def _colleague(self, account: StaffAccount, colleague: str) -> StaffAccount:
         for other in await self._others(account):

@@ -218,11 +218,7 @@ class Positions:
         """Who staffs each pole now, read once for all of them."""
         self._recount = False
         self._counted_at = asyncio.get_running_loop().time()
-        desks = []
-        for login in await self.backend.staff_logins():
-            account = await self.backend.get_staff(login)
-            if account is not None:
-                desks.append((account, await self.backend.get_desk(login)))
+        desks = [(a, await self.backend.get_desk(a.login)) for a in await self.chat.accounts()]
         before, self._staffed = self._staffed, staffing(desks)
         for pole in self._waiting:
             if before is None or before.get(pole, 0) != self._staffed.get(pole, 0):
