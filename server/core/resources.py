@@ -72,7 +72,7 @@ def check_url(url: str) -> None:
 
 
 class Card(msgspec.Struct, frozen=True, omit_defaults=True):
-    """One resource; ``date``, ``time`` and ``place`` are an event's only."""
+    """One resource; ``day``, ``start`` and ``place`` are an event's only."""
 
     id: str
     pole: str
@@ -80,9 +80,9 @@ class Card(msgspec.Struct, frozen=True, omit_defaults=True):
     title: str
     text: str = ""
     url: str = ""
-    #: The event's local day (ISO, ``YYYY-MM-DD``) and start (``HH:MM``).
-    date: str | None = None
-    time: str | None = None
+    #: The event's local day (ISO, ``YYYY-MM-DD``) and start time (``HH:MM``).
+    day: str | None = None
+    start: str | None = None
     place: str = ""
     retired: bool = False
 
@@ -94,19 +94,19 @@ class Card(msgspec.Struct, frozen=True, omit_defaults=True):
         if self.url:
             check_url(self.url)
         check_label("an event's place", self.place, PLACE_MAX, required=False)
-        if self.kind is not CardKind.EVENT and (self.date or self.time or self.place):
+        if self.kind is not CardKind.EVENT and (self.day or self.start or self.place):
             raise ConfigError("only an event has a date, a time or a place")
-        if self.date is not None:
+        if self.day is not None:
             try:
-                if not _DATE.fullmatch(self.date):
-                    raise ValueError(self.date)
-                date.fromisoformat(self.date)
+                if not _DATE.fullmatch(self.day):
+                    raise ValueError(self.day)
+                date.fromisoformat(self.day)
             except ValueError as exc:
                 raise ConfigError("an event's date is a day, as YYYY-MM-DD") from exc
-        if self.time is not None:
-            if self.date is None:
+        if self.start is not None:
+            if self.day is None:
                 raise ConfigError("an event's time needs its date")
-            if not _TIME.fullmatch(self.time):
+            if not _TIME.fullmatch(self.start):
                 raise ConfigError("an event's time is HH:MM, 00:00 to 23:59")
 
     def upcoming(self, today: date) -> bool:
@@ -114,8 +114,8 @@ class Card(msgspec.Struct, frozen=True, omit_defaults=True):
         return (
             self.kind is CardKind.EVENT
             and not self.retired
-            and self.date is not None
-            and date.fromisoformat(self.date) >= today
+            and self.day is not None
+            and date.fromisoformat(self.day) >= today
         )
 
 
@@ -163,7 +163,7 @@ class Library(msgspec.Struct):
         """The next events of ``poles`` from ``today`` on, soonest first."""
         offered = set(poles)
         events = [c for c in self.cards if c.pole in offered and c.upcoming(today)]
-        events.sort(key=lambda card: (card.date or "", card.time or ""))
+        events.sort(key=lambda card: (card.day or "", card.start or ""))
         return events[:EVENTS_MAX]
 
     # --- editing -----------------------------------------------------------------------

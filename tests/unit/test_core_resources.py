@@ -27,7 +27,7 @@ def card(card_id: str, pole: str = "emploi", **fields: object) -> Card:
 
 
 def event(card_id: str, day: str, pole: str = "emploi", **fields: object) -> Card:
-    return card(card_id, pole, kind=CardKind.EVENT, date=day, **fields)
+    return card(card_id, pole, kind=CardKind.EVENT, day=day, **fields)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_a_card_checks_its_fields() -> None:
     with pytest.raises(ConfigError):
         card("a", place="Salle 2")  # only an event has a place
     with pytest.raises(ConfigError):
-        card("a", date="2026-12-09")
+        card("a", day="2026-12-09")
     # Markup in a text is kept as text: pages escape it.
     assert card("a", text="<img src=x onerror=alert(1)>").text.startswith("<img")
 
@@ -96,17 +96,17 @@ def test_an_event_date_is_a_real_day(day: str) -> None:
 @pytest.mark.parametrize("at", ["24:00", "9:00", "12:60", "midi"])
 def test_an_event_time_is_a_wall_time(at: str) -> None:
     with pytest.raises(ConfigError):
-        event("a", "2026-12-09", time=at)
+        event("a", "2026-12-09", start=at)
 
 
 def test_an_event_time_needs_a_date() -> None:
     with pytest.raises(ConfigError):
-        card("a", kind=CardKind.EVENT, time="14:00")
-    assert event("a", "2026-12-09", time="14:00", place="Salle 2").time == "14:00"
+        card("a", kind=CardKind.EVENT, start="14:00")
+    assert event("a", "2026-12-09", start="14:00", place="Salle 2").start == "14:00"
 
 
 def test_cards_round_trip() -> None:
-    library = Library([event("a", "2026-12-09", time="14:00", place="Salle 2"), card("b")])
+    library = Library([event("a", "2026-12-09", start="14:00", place="Salle 2"), card("b")])
     assert roundtrip(library) == library
     assert msgspec.json.decode(msgspec.json.encode(library.cards[1]), type=Card).title == "Fiche b"
 
@@ -201,8 +201,8 @@ def test_upcoming_events_from_today_soonest_first() -> None:
         [
             event("late", "2026-12-20"),
             event("past", "2026-12-06"),
-            event("today-pm", "2026-12-07", time="14:00"),
-            event("today-am", "2026-12-07", time="09:30"),
+            event("today-pm", "2026-12-07", start="14:00"),
+            event("today-am", "2026-12-07", start="09:30"),
             event("other", "2026-12-08", pole="formation"),
             card("job"),
             card("undated", kind=CardKind.EVENT),
