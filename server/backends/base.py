@@ -11,8 +11,8 @@ contention ``change`` may run again on a fresh copy, so it must depend on its
 argument only. If it raises, nothing is stored and the error propagates.
 
 Every key about a visitor or a conversation has a TTL, and an expired visitor
-never counts in a queue, a position or a length. The Cité, staff accounts and
-counsellors' desks (presence, capacity, conversation ids — nothing about a
+never counts in a queue, a position or a length. The Cité, its resource cards, staff
+accounts and counsellors' desks (presence, capacity, conversation ids — nothing about a
 visitor) are the only durable values.
 
 Delivery: once ``await subscriber.add(channel)`` returns, every later
@@ -31,6 +31,7 @@ from protocol.messages import Event
 from server.core.attestation import Keyring
 from server.core.conversations import Conversation
 from server.core.poles import Cite
+from server.core.resources import Library
 from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession
 
@@ -101,6 +102,14 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def put_keyring(self, keyring: Keyring) -> None: ...
+
+    @abc.abstractmethod
+    async def get_library(self) -> Library:
+        """The Cité's resource cards (durable; empty until a manager adds one)."""
+
+    @abc.abstractmethod
+    async def update_library(self, change: Callable[[Library], T]) -> T:
+        """Atomic change of the resource cards: two managers editing at once both land."""
 
     # --- expiring secrets and counters (staff sessions, CSRF, sign-in throttling) -------
     @abc.abstractmethod

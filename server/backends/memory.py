@@ -25,6 +25,7 @@ from server.core.estimates import KEPT, WINDOW
 from server.core.leases import LeaseTable
 from server.core.poles import Cite
 from server.core.queues import PoleQueue
+from server.core.resources import Library
 from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
 
@@ -122,6 +123,7 @@ class MemoryBackend(Backend):
             self._set("cite", _encode(state.cite), None)
         if state.keyring is not None:
             self._set("keyring", _encode(state.keyring), None)
+        self._set("library", _encode(state.library), None)
         for account in state.staff:
             self._set(f"staff:{account.login}", _encode(account), None)
 
@@ -143,6 +145,7 @@ class MemoryBackend(Backend):
                 cite=self._load("cite", Cite),
                 staff=staff,
                 keyring=self._load("keyring", Keyring),
+                library=self._load("library", Library) or Library(),
             )
         )
 
@@ -181,6 +184,16 @@ class MemoryBackend(Backend):
     async def put_staff(self, account: StaffAccount) -> None:
         self._set(f"staff:{account.login}", _encode(account), None)
         self._save()
+
+    async def get_library(self) -> Library:
+        return self._load("library", Library) or Library()
+
+    async def update_library(self, change: Callable[[Library], T]) -> T:
+        if self._get("library") is None:
+            self._set("library", _encode(Library()), None)
+        result = self._update("library", Library, change)
+        self._save()
+        return result
 
     async def staff_logins(self) -> list[str]:
         return sorted(key[6:] for key in self._values if key.startswith("staff:"))

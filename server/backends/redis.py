@@ -2,7 +2,8 @@
 
 Key layout (all under ``parole:``; documented for operators in ``ops/redis.md``):
 
-- durable: ``cite``, ``keyring``, ``staff:<login>``, ``desk:<login>``, ``ticket`` (arrival counter);
+- durable: ``cite``, ``library`` (resource cards), ``keyring``, ``staff:<login>``,
+  ``desk:<login>``, ``ticket`` (arrival counter);
 - ``visitor:<id>`` and ``token:<sha256>`` (TTL), ``queue:<pole>`` (ZSET of visitor ids by
   ticket) with ``queue-exp:<pole>`` (ZSET of the same ids by expiry time, so expired
   visitors are removed before any queue is read);
@@ -36,6 +37,7 @@ from server.core.conversations import HOLDERS, Conversation
 from server.core.errors import IllegalTransition, NotFound, NotHeld, Unavailable
 from server.core.estimates import KEPT, WINDOW
 from server.core.poles import Cite
+from server.core.resources import Library
 from server.core.staff import Desk, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
 
@@ -530,6 +532,14 @@ class RedisBackend(Backend):
     @_available
     async def put_keyring(self, keyring: Keyring) -> None:
         await self.redis.set(PREFIX + "keyring", _encode(keyring))
+
+    @_available
+    async def get_library(self) -> Library:
+        return await self._load("library", Library) or Library()
+
+    @_available
+    async def update_library(self, change: Callable[[Library], T]) -> T:
+        return await self._update("library", Library, change, _encode(Library()))
 
     @_available
     async def staff_logins(self) -> list[str]:

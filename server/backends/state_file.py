@@ -1,10 +1,10 @@
 """The memory backend's durable values in a local file, so a restart keeps the Cité.
 
-Only the configuration goes there: the Cité and the staff accounts (password hashes
-and TOTP secrets included, hence mode 0600). Visitors, conversations, desks and
-expiring keys never do. Every change rewrites the whole file atomically (temporary
-file, fsync, rename, fsync of the folder): a crash leaves the old file or the new
-one, never half of one.
+Only the configuration goes there: the Cité, its resource cards and the staff
+accounts (password hashes and TOTP secrets included, hence mode 0600). Visitors,
+conversations, desks and expiring keys never do. Every change rewrites the whole
+file atomically (temporary file, fsync, rename, fsync of the folder): a crash
+leaves the old file or the new one, never half of one.
 
 While a backend uses the file it holds an exclusive ``flock`` on a sibling
 ``<file>.lock`` (not on the file itself, which each save replaces), so a second
@@ -24,6 +24,7 @@ import msgspec
 from server.core.attestation import Keyring
 from server.core.errors import ParoleError
 from server.core.poles import Cite
+from server.core.resources import Library
 from server.core.staff import StaffAccount
 
 FORMAT = "parole-state"
@@ -39,6 +40,7 @@ class State(msgspec.Struct, kw_only=True):
     staff: list[StaffAccount] = []
     #: The keys signing proofs of visit (their private halves: keep the file private).
     keyring: Keyring | None = None
+    library: Library = msgspec.field(default_factory=Library)
 
 
 class StateFileError(ParoleError):

@@ -12,17 +12,19 @@ import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
 
 import msgspec
 import pytest
 
 from protocol.messages import Author, Event, EventKind
-from server.backends import Backend, Subscriber
+from server.backends import Backend, Subscriber, open_backend
 from server.core.attestation import Keyring, SigningKey
 from server.core.conversations import Conversation, ConversationState
-from server.core.errors import CapacityReached, IllegalTransition, NotFound
+from server.core.errors import CapacityReached, ConfigError, IllegalTransition, NotFound
 from server.core.estimates import KEPT
 from server.core.poles import Cite, Pole
+from server.core.resources import Card, CardKind, Library
 from server.core.schedules import Closure, Schedule, Site, SiteKind, Slot, SpecialDay, Week
 from server.core.staff import Desk, Role, StaffAccount
 from server.core.visitors import VisitorSession, VisitorState
@@ -206,6 +208,59 @@ async def test_the_first_keyring_proposed_wins_and_a_rotation_replaces_it(
     rotated = won[0].rotated(SigningKey.from_private(bytes([7]) * 32, created=3.0), now=3.0)
     await backend.put_keyring(rotated)
     assert await backend.get_keyring() == rotated
+
+
+def a_card(card_id: str, pole: str = "emploi") -> Card:
+    return Card(card_id, pole, CardKind.EVENT, f"Atelier {card_id}", day="2026-12-09")
+
+
+async def test_the_library_starts_empty_and_keeps_each_change(backend: Backend) -> None:
+    assert await backend.get_library() == Library()
+    assert await backend.update_library(lambda library: library.put(a_card("a"))) is None
+    await backend.update_library(lambda library: library.put(a_card("b", "formation")))
+    found = await backend.update_library(lambda library: library.card("a"))
+    assert found == a_card("a")
+    assert (await backend.get_library()).cards == [a_card("a"), a_card("b", "formation")]
+
+
+async def test_a_refused_library_change_stores_nothing(backend: Backend) -> None:
+    await backend.update_library(lambda library: library.put(a_card("a")))
+
+    def half_done(library: Library) -> None:
+        library.retire("a")
+        library.move("missing", 1)  # raises ConfigError after the retire
+
+    with pytest.raises(ConfigError):
+        await backend.update_library(half_done)
+    assert (await backend.get_library()).cards == [a_card("a")]
+
+
+async def test_library_changes_made_at_once_all_land(backend: Backend) -> None:
+    cards = [a_card(f"c{i}") for i in range(12)]
+    await asyncio.gather(
+        *(backend.update_library(lambda library, c=c: library.put(c)) for c in cards)
+    )
+    stored = (await backend.get_library()).cards
+    assert sorted(c.id for c in stored) == sorted(c.id for c in cards)
+
+
+async def test_the_library_outlives_a_restart(backend_url: str, tmp_path: Path) -> None:
+    """Memory keeps it in its state file, Redis in a durable key."""
+    state = str(tmp_path / "state.json")
+    first = open_backend(backend_url, state_file=state)
+    await first.start()
+    try:
+        await first.update_library(lambda library: library.put(a_card("a")))
+        await first.put_cite(a_cite())
+    finally:
+        await first.close()
+    second = open_backend(backend_url, state_file=state)
+    await second.start()
+    try:
+        assert (await second.get_library()).cards == [a_card("a")]
+        assert await second.get_cite() == a_cite()
+    finally:
+        await second.close()
 
 
 async def test_a_staff_account_round_trips_by_login(backend: Backend) -> None:
