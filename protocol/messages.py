@@ -39,7 +39,9 @@ ColleagueId = Annotated[
 ]
 
 Author = Literal["visitor", "counsellor", "system"]
-EventKind = Literal["opened", "message", "renamed", "transferred", "joined", "left", "ended"]
+EventKind = Literal[
+    "opened", "message", "card", "renamed", "transferred", "joined", "left", "ended"
+]
 SessionState = Literal["waiting", "talking", "ended"]
 
 
@@ -177,6 +179,22 @@ class LeaveConversation(Message, tag="leave_conversation"):
     conversation: Slug
 
 
+class FindCards(Message, tag="find_cards"):
+    """Search the resource cards as the counsellor types; answered with ``cards``."""
+
+    query: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    #: Its pole's cards come first.
+    conversation: Slug | None = None
+
+
+class ShareCard(Message, tag="share_card"):
+    """Share a resource card into a conversation: a ``card`` event, a copy of it."""
+
+    conversation: Slug
+    card: Slug
+    client_id: ClientId
+
+
 CounsellorMessage = (
     ConsoleHello
     | Take
@@ -190,6 +208,8 @@ CounsellorMessage = (
     | InviteReply
     | Withdraw
     | LeaveConversation
+    | FindCards
+    | ShareCard
 )
 
 
@@ -243,8 +263,24 @@ class Position(Message, tag="position"):
     staffed: int | None = None
 
 
+class CardInfo(msgspec.Struct, omit_defaults=True):
+    """A resource card as visitors and counsellors see it; ``day`` (YYYY-MM-DD),
+    ``start`` (HH:MM) and ``place`` are an event's, in its site's local time."""
+
+    id: str
+    pole: str
+    kind: Literal["job_sheet", "training", "event", "partner", "other"]
+    title: str
+    text: str = ""
+    url: str = ""
+    day: str | None = None
+    start: str | None = None
+    place: str = ""
+
+
 class Event(Message, tag="event"):
-    """One conversation event, numbered from 1 without gaps per conversation."""
+    """One conversation event, numbered from 1 without gaps per conversation.
+    A ``card`` event carries the card shared, as it was then."""
 
     conversation: str
     seq: int
@@ -255,6 +291,7 @@ class Event(Message, tag="event"):
     client_id: str | None = None
     alias: str | None = None
     pole: str | None = None
+    card: CardInfo | None = None
 
 
 class TypingNotice(Message, tag="typing"):
@@ -290,6 +327,8 @@ class Status(Message, tag="status"):
     closes_at: int | None = None
     last_entry: int | None = None
     next_opening: int | None = None
+    #: The next workshops and events of the site's poles, soonest first (R7).
+    events: list[CardInfo] = []
 
 
 class NoteInfo(msgspec.Struct):
@@ -394,6 +433,14 @@ class Invitation(Message, tag="invitation"):
     info: InvitationInfo
 
 
+class CardList(Message, tag="cards"):
+    """Answer to ``find_cards``: the query it answers (a console drops stale answers)
+    and the live cards found, best first, at most 20."""
+
+    query: str
+    cards: list[CardInfo]
+
+
 class InvitationClosed(Message, tag="invitation_closed"):
     """An invitation is answered, withdrawn or expired. ``queued``: a direct transfer
     not accepted sent the visitor to the pole's queue, keeping their turn."""
@@ -437,6 +484,7 @@ ServerMessage = (
     | ColleagueList
     | Invitation
     | InvitationClosed
+    | CardList
     | Service
     | Error
 )
@@ -459,6 +507,7 @@ ERROR_CODES = (
     "unknown_colleague",  # no such enabled colleague (or oneself)
     "colleague_unavailable",  # paused, offline, full, or not staffing that pole
     "unknown_invitation",  # withdrawn, answered, expired, or never sent
+    "unknown_card",  # no such card, retired, or of a pole no longer published
     "resume_failed",
     "rate_limited",
     "unavailable",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from server.backends import Backend
 from server.core.poles import Cite, Pole
+from server.core.resources import Card, CardKind
 from server.core.schedules import Schedule, Site, SiteKind, Slot, Week
 from server.core.staff import Role, StaffAccount
 
@@ -47,12 +50,56 @@ DEMO_CITE = Cite(
 )
 
 
+def demo_cards(today: date) -> list[Card]:
+    """A few resource cards, and a workshop two days after ``today`` (the install day)."""
+    workshop = (today + timedelta(days=2)).isoformat()
+    return [
+        Card(
+            "atelier-cv",
+            "emploi",
+            CardKind.EVENT,
+            "Atelier CV et lettre de motivation",
+            "Deux heures pour reprendre son CV avec un conseiller. Entrée libre.",
+            day=workshop,
+            start="14:00",
+            place="Cité des métiers, salle 2",
+        ),
+        Card(
+            "offres-emploi",
+            "emploi",
+            CardKind.PARTNER,
+            "France Travail : offres d'emploi",
+            "Les offres d'emploi de toute la France, et l'inscription comme demandeur d'emploi.",
+            url="https://www.francetravail.fr/",
+        ),
+        Card(
+            "fiches-metiers",
+            "orientation",
+            CardKind.JOB_SHEET,
+            "Onisep : les fiches métiers",
+            "Ce que fait un professionnel, les études qui y mènent, les débouchés.",
+            url="https://www.onisep.fr/metier",
+        ),
+        Card(
+            "mon-compte-formation",
+            "formation",
+            CardKind.TRAINING,
+            "Mon compte formation",
+            "Consulter ses droits à la formation et trouver une formation certifiante.",
+            url="https://www.moncompteformation.gouv.fr/",
+        ),
+    ]
+
+
 async def install_demo(backend: Backend, password_hash: str) -> None:
-    """Publish the demo Cité, its counsellor (who staffs every pole, the accueil too) and
-    its manager,
-    unless they exist already: what a manager changed survives a restart."""
+    """Publish the demo Cité with a few resource cards, its counsellor (who staffs every
+    pole, the accueil too) and its manager, unless they exist already: what a manager
+    changed survives a restart."""
     if await backend.get_cite() is None:
         await backend.put_cite(DEMO_CITE)
+        if not (await backend.get_library()).cards:
+            cards = demo_cards(date.today())
+            await backend.update_library(lambda library: library.cards.extend(cards))
     demo_staff = (
         (DEMO_LOGIN, "Camille", Role.COUNSELLOR),
         (DEMO_MANAGER, "Dominique", Role.MANAGER),

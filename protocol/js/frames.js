@@ -219,6 +219,22 @@ export function leaveConversation(conversation) {
   return { type: "leave_conversation", conversation: need(conversation, SLUG, "conversation") };
 }
 
+/** Search the resource cards (answered by `cards`); the query is cut to 100 characters. */
+export function findCards(query, conversation) {
+  const frame = { type: "find_cards", query: [...String(query ?? "")].slice(0, 100).join("") };
+  if (conversation !== undefined && conversation !== null) frame.conversation = need(conversation, SLUG, "conversation");
+  return frame;
+}
+
+export function shareCard(conversation, card, clientId) {
+  return {
+    type: "share_card",
+    conversation: need(conversation, SLUG, "conversation"),
+    card: need(card, SLUG, "card"),
+    client_id: need(clientId, CLIENT_ID, "client_id"),
+  };
+}
+
 /** The builders by endpoint, for tests and for anyone who wants to enumerate them. */
 export const visitorFrames = Object.freeze({
   hello: visitorHello,
@@ -242,4 +258,6 @@ export const consoleFrames = Object.freeze({
   invite_reply: inviteReply,
   withdraw,
   leave_conversation: leaveConversation,
+  find_cards: findCards,
+  share_card: shareCard,
 });

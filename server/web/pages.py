@@ -60,7 +60,8 @@ class Pages:
         site = request.query_params.get("site", "")
         try:
             cite = await self.chat.backend.get_cite()
-            status = msgspec.to_builtins(site_status(cite, site or None, self.hours.now()))
+            library = await self.chat.backend.get_library()
+            status = msgspec.to_builtins(site_status(cite, site or None, self.hours.now(), library))
         except ParoleError:
             status = None
         response = self.templates.render(
@@ -78,7 +79,7 @@ class Pages:
         socket sends it: what the widget shows before its socket is open."""
         site = request.query_params.get("site") or None
         cite = await self.chat.backend.get_cite()
-        status = site_status(cite, site, self.hours.now())
+        status = site_status(cite, site, self.hours.now(), self.hours.library)
         return Response(
             encoder.encode(status),
             media_type="application/json",

@@ -200,7 +200,16 @@ const consoleCases = [
   ["invite_reply", consoleFrames.invite_reply("a1b2", 0)],
   ["withdraw", consoleFrames.withdraw("a1b2", "0123456789abcdef")],
   ["leave_conversation", consoleFrames.leave_conversation("a1b2")],
+  ["find_cards", consoleFrames.find_cards("atelier cv", "a1b2")],
+  ["find_cards", consoleFrames.find_cards("x".repeat(300))],
+  ["share_card", consoleFrames.share_card("a1b2", "atelier-cv", "c-7")],
 ];
+
+test("a card is named by its id", () => {
+  assert.throws(() => consoleFrames.share_card("a1b2", "Atelier CV", "c-7"), TypeError);
+  assert.equal(consoleFrames.find_cards("x".repeat(300)).query.length, 100);
+  assert.equal(consoleFrames.find_cards("cv", null).conversation, undefined);
+});
 
 test("a colleague is named by their 16-hex id only", () => {
   assert.throws(() => consoleFrames.invite("a1b2", "dominique"), TypeError);

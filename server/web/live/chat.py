@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 import msgspec
 
@@ -64,6 +65,10 @@ class QueueChanged(msgspec.Struct, tag="_queue", tag_field="type", omit_defaults
 
 class ConfigChanged(msgspec.Struct, tag="_config", tag_field="type"):
     """Internal: a manager changed the Cité (poles, sites, hours)."""
+
+
+class LibraryChanged(msgspec.Struct, tag="_library", tag_field="type"):
+    """Internal: a manager changed the resource cards (the widgets' events may change)."""
 
 
 class AccountChanged(msgspec.Struct, tag="_account", tag_field="type"):
@@ -219,6 +224,10 @@ class Chat:
         await self.backend.put_cite(cite)
         await self.publish(CONFIG_CHANNEL, ConfigChanged())
 
+    async def library_changed(self) -> None:
+        """Tell every process that the resource cards changed (see Hours)."""
+        await self.publish(CONFIG_CHANNEL, LibraryChanged())
+
     async def save_staff(self, account: StaffAccount) -> None:
         """Store a manager's change to an account and tell its open consoles."""
         await self.backend.put_staff(account)
@@ -260,7 +269,7 @@ class Chat:
         author: str,
         text: str = "",
         client_id: str | None = None,
-        **extra: str,
+        **extra: Any,
     ) -> tuple[Event, bool]:
         draft = Event(
             conversation=conversation_id,

@@ -59,6 +59,7 @@ from .chat import (
     Chat,
     ConfigChanged,
     DeskChanged,
+    LibraryChanged,
     QueueChanged,
     Replaced,
     conversation_channel,
@@ -78,6 +79,7 @@ Signal = (
     | Replaced
     | AccountChanged
     | ConfigChanged
+    | LibraryChanged
     | DeskChanged
     | Outage
     | Resync

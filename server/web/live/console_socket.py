@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from protocol.messages import (
+    CardList,
     Close,
     ColleagueList,
     Colleagues,
@@ -27,6 +28,7 @@ from protocol.messages import (
     ConsoleTyping,
     End,
     Event,
+    FindCards,
     Invitation,
     InvitationClosed,
     InvitationInfo,
@@ -36,6 +38,7 @@ from protocol.messages import (
     PoleInfo,
     Queues,
     Released,
+    ShareCard,
     Take,
     Transfer,
     TypingNotice,
@@ -49,6 +52,7 @@ from server.core.poles import Cite, Pole
 from server.core.staff import Desk, Presence, StaffAccount
 
 from ..staff.auth import StaffSession
+from .cards import Cards
 from .chat import (
     CONFIG_CHANNEL,
     CONSOLE,
@@ -125,6 +129,13 @@ class ConsoleConnection(Connection):
         elif isinstance(frame, Transfer) and frame.colleague is None:
             await chat.transfer(self.account, frame.conversation, frame.pole, frame.note)
             # Its ``transferred`` event, on its way, ends this console's view of it.
+        elif isinstance(frame, FindCards):
+            found = await Cards(chat).find(self.account, frame.query, frame.conversation)
+            self.send(CardList(query=frame.query, cards=found))
+        elif isinstance(frame, ShareCard):
+            cards = Cards(chat)
+            event = await cards.share(self.account, frame.conversation, frame.card, frame.client_id)
+            await self.deliver(event)
         else:
             await self._colleagues(frame)
 

@@ -1,10 +1,12 @@
 """Opening hours, live: what each widget shows, and queues that close (R3, R5).
 
-Every process keeps the Cité in memory and re-reads it when a manager changes it
-(the ``config`` channel) and at the next instant some site's status changes (an
-opening, a last entry, a closing; at least once a minute). Then it:
+Every process keeps the Cité and its resource cards in memory and re-reads them
+when a manager changes either (the ``config`` channel) and at the next instant
+some site's status changes (an opening, a last entry, a closing; at least once a
+minute). Then it:
 
-- sends the new ``status`` to each of its visitor sockets whose site changed;
+- sends the new ``status`` to each of its visitor sockets whose site changed (its
+  hours, its poles, or its upcoming events: a day that passes drops yesterday's);
 - ends the wait of the visitors of every pole that no open site offers any more
   (the day is over, or a manager retired the pole or closed the site), telling
   each one. All processes do it; taking a visitor out of a queue is atomic, so
@@ -27,8 +29,10 @@ from server.backends.fanout import Subscriber
 from server.core import schedules
 from server.core.errors import ParoleError
 from server.core.poles import Cite
+from server.core.resources import Library
 
 from .background import stop_tasks
+from .cards import card_info
 from .chat import CONFIG_CHANNEL, Chat
 
 log = logging.getLogger("parole.hours")
@@ -46,8 +50,11 @@ def _ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
 
 
-def site_status(cite: Cite | None, site_id: str | None, at: datetime) -> Status:
-    """The ``status`` frame of ``site_id`` (else the main site) at ``at``."""
+def site_status(
+    cite: Cite | None, site_id: str | None, at: datetime, library: Library | None = None
+) -> Status:
+    """The ``status`` frame of ``site_id`` (else the main site) at ``at``, with the
+    upcoming events of ``library`` that the site's poles hold."""
     site = None if cite is None else cite.site(site_id)
     if cite is None or site is None:  # nothing configured yet: nobody can join
         return Status(
@@ -64,6 +71,8 @@ def site_status(cite: Cite | None, site_id: str | None, at: datetime) -> Status:
         for pole in cite.published
         if pole.id in site.poles
     ]
+    today = at.astimezone(site.tz).date()
+    events = (library or Library()).upcoming(today, [pole.id for pole in offered])
     return Status(
         cite=cite.name,
         site=site.id,
@@ -74,6 +83,7 @@ def site_status(cite: Cite | None, site_id: str | None, at: datetime) -> Status:
         closes_at=_ms(now.closes_at),
         last_entry=_ms(now.last_entry),
         next_opening=_ms(now.next_opening),
+        events=[card_info(card) for card in events],
     )
 
 
@@ -82,6 +92,7 @@ class Hours:
         self.chat = chat
         self.backend = chat.backend
         self.cite: Cite | None = None
+        self.library = Library()
         self._watchers: dict[str, set[Watcher]] = {}
         self._shown: dict[str, Status] = {}
         self._closing: dict[str, int | None] = {}
@@ -138,9 +149,10 @@ class Hours:
         """Reload the Cité, tell watchers what changed, close what closed; returns
         the seconds until the next change worth a look."""
         self.cite = await self.backend.get_cite()
+        self.library = await self.backend.get_library()
         at = self.now()
         for site_id, watchers in list(self._watchers.items()):
-            shown = site_status(self.cite, site_id, at)
+            shown = site_status(self.cite, site_id, at, self.library)
             if self._shown.get(site_id) != shown:
                 self._shown[site_id] = shown
                 for watcher in tuple(watchers):
@@ -171,7 +183,7 @@ class Hours:
 
     # --- for visitor sockets -----------------------------------------------------------
     def status(self, site_id: str | None) -> Status:
-        return site_status(self.cite, site_id, self.now())
+        return site_status(self.cite, site_id, self.now(), self.library)
 
     def closes_at(self, pole: str) -> int | None:
         """When ``pole`` stops today (epoch ms), as of the last look."""

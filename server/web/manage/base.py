@@ -72,10 +72,12 @@ class Errors:
     def add(self, name: str, key: str, detail: str = "") -> None:
         self.fields.setdefault(name, (key, detail))
 
-    def check(self, name: str, key: str, make: Callable[..., T], *args: Any) -> T | None:
-        """``make(*args)``, or None with the error noted under ``name``."""
+    def check(
+        self, name: str, key: str, make: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T | None:
+        """``make(*args, **kwargs)``, or None with the error noted under ``name``."""
         try:
-            return make(*args)
+            return make(*args, **kwargs)
         except ConfigError as error:
             self.add(name, key, str(error))
             return None

@@ -2,7 +2,7 @@
 
 A fresh install has a manager (``parole create-user --role manager``) but no
 Cité: /manage then offers to create one from a name, 3 to 7 poles and a main
-site, with default hours the manager edits next. Poles, sites and staff have
+site, with default hours the manager edits next. Poles, resources, sites and staff have
 their own modules; :func:`manage_routes` lists every route.
 """
 
@@ -24,6 +24,7 @@ from ..templates import Templates
 from .base import Errors, ManageBase, Visit
 from .keys import KeyPages
 from .poles import PolePages
+from .resources import ResourcePages
 from .sites import SitePages
 from .staff import StaffPages
 
@@ -145,6 +146,7 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
     cite = CitePages(chat, auth, templates)
     poles = PolePages(chat, auth, templates)
     sites = SitePages(chat, auth, templates)
+    resources = ResourcePages(chat, auth, templates)
     staff = StaffPages(chat, auth, templates)
     signing = KeyPages(chat, auth, templates, keys)
     get, post = ["GET"], ["POST"]
@@ -157,6 +159,10 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
         ("/manage/poles", poles.create, post),
         ("/manage/poles/{pole}", poles.edit, [*get, *post]),
         ("/manage/poles/{pole}/{action:str}", poles.act, post),
+        ("/manage/resources", resources.index, get),
+        ("/manage/resources/{pole}", resources.pole, [*get, *post]),
+        ("/manage/resources/{pole}/{card}", resources.edit, [*get, *post]),
+        ("/manage/resources/{pole}/{card}/{action:str}", resources.act, post),
         ("/manage/sites", sites.index, get),
         ("/manage/sites/new", sites.edit, [*get, *post]),
         ("/manage/sites/{site}", sites.edit, [*get, *post]),

@@ -1,0 +1,71 @@
+"""Resource cards in the console: found as the counsellor types, shared in one step (R7).
+
+A search covers every published pole's live cards, the conversation's pole first:
+the accueil orients visitors to the other poles, and so do counsellors. Sharing
+puts a copy of the card into the conversation as a ``card`` event, numbered,
+resumed and deduplicated like any message; editing or retiring the card later
+changes no conversation.
+"""
+
+from __future__ import annotations
+
+from protocol.messages import CardInfo, Event
+from server.core.conversations import ConversationState
+from server.core.errors import IllegalTransition, NotFound, ParoleError
+from server.core.resources import Card
+from server.core.staff import StaffAccount
+
+from .chat import Chat
+
+
+def card_info(card: Card) -> CardInfo:
+    return CardInfo(
+        id=card.id,
+        pole=card.pole,
+        kind=card.kind.value,
+        title=card.title,
+        text=card.text,
+        url=card.url,
+        day=card.day,
+        start=card.start,
+        place=card.place,
+    )
+
+
+class Cards:
+    def __init__(self, chat: Chat) -> None:
+        self.chat = chat
+
+    async def find(
+        self, account: StaffAccount, query: str, conversation_id: str | None
+    ) -> list[CardInfo]:
+        cite = await self.chat.cite()
+        first = None
+        if conversation_id is not None:
+            first = (await self.chat.owned(account, conversation_id)).pole
+        library = await self.chat.backend.get_library()
+        poles = [pole.id for pole in cite.published]
+        return [card_info(card) for card in library.search(query, poles, first)]
+
+    async def share(
+        self, account: StaffAccount, conversation_id: str, card_id: str, client_id: str
+    ) -> Event:
+        conversation = await self.chat.owned(account, conversation_id)
+        if conversation.state is not ConversationState.ACTIVE:
+            raise IllegalTransition("this conversation has ended")
+        cite = await self.chat.cite()
+        card = (await self.chat.backend.get_library()).card(card_id)
+        if card is None or card.retired or cite.pole(card.pole) is None:
+            raise ParoleError(card_id, code="unknown_card")
+        try:
+            event, _ = await self.chat.append(
+                conversation_id,
+                "card",
+                "counsellor",
+                client_id=client_id,
+                alias=account.alias,
+                card=card_info(card),
+            )
+        except NotFound:
+            raise ParoleError(conversation_id, code="unknown_conversation") from None
+        return event
