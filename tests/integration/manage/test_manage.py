@@ -99,6 +99,9 @@ PAGES = [
     "/manage",
     "/manage/poles",
     "/manage/poles/emploi",
+    "/manage/resources",
+    "/manage/resources/emploi",
+    "/manage/resources/emploi/atelier-cv",
     "/manage/sites",
     "/manage/sites/new",
     "/manage/sites/paris",
@@ -114,6 +117,10 @@ FORMS: list[tuple[str, dict[str, Any]]] = [
     ("/manage/poles/orientation/down", {}),
     ("/manage/poles/emploi/retire", {}),
     ("/manage/poles/emploi/restore", {}),
+    ("/manage/resources/emploi", {"kind": "other", "title": "Pirate"}),
+    ("/manage/resources/emploi/atelier-cv", {"kind": "other", "title": "Pirate"}),
+    ("/manage/resources/emploi/atelier-cv/down", {}),
+    ("/manage/resources/emploi/atelier-cv/retire", {}),
     ("/manage/sites/new", {**PARIS_FORM, "id": "lyon", "kind": "associated", "poles": "emploi"}),
     ("/manage/sites/paris", {**PARIS_FORM, "name": "Pirate"}),
     ("/manage/sites/paris/remove", {}),
@@ -132,7 +139,8 @@ def snapshot(server: RunningServer) -> list[str]:
     with httpx.Client(base_url=server.url) as anyone:
         seen = [anyone.get("/api/cite?site=paris").json()["poles"]]
     viewer = Browser(server, "dominique")
-    pages = [viewer.get(path).text for path in ("/manage", "/manage/poles", "/manage/sites")]
+    paths = ("/manage", "/manage/poles", "/manage/sites", "/manage/resources/emploi")
+    pages = [viewer.get(path).text for path in paths]
     pages += [viewer.get("/manage/staff").text, viewer.get("/manage/staff/camille").text]
     token = viewer.token
     viewer.http.close()
