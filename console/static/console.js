@@ -5,7 +5,7 @@
 import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "../protocol/client.js";
 import * as frames from "../protocol/frames.js";
 // The console reuses the widget's conversation thread component (and thread.css).
-import { PendingLines, messageItem, systemItem } from "../widget/thread.js";
+import { PendingLines, cardItem, eventWhen, messageItem, systemItem } from "../widget/thread.js";
 import { IdentityGuard } from "../widget/guard.js";
 import { translator } from "../widget/texts.js";
 import { Notifier, grown } from "./notify.js";
@@ -14,6 +14,7 @@ const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
 const TAKE_REFUSED = ["queue_empty", "capacity_reached", "paused", "not_your_pole", "unknown_pole", "unavailable", "rate_limited"];
 const SINCE_REFRESH = 30000; // the longest waits grow while nobody is taken
 const RING_RECENT = 15000; // a visitor's message older than this is history, not news
+const SEARCH_PAUSE = 150; // ms of no typing before the card search is asked
 
 const $ = (id) => document.getElementById(id);
 const catalog = JSON.parse($("parole-i18n").textContent);
@@ -241,6 +242,7 @@ function makeConversation(info) {
   });
   pane.querySelector(".dismiss").addEventListener("click", () => dismiss(c));
   wireInvite(c);
+  wireCards(c);
   pane.querySelector(".leave").addEventListener("click", () => socket.send(frames.leaveConversation(c.id)));
   const transfer = pane.querySelector(".transfer");
   const transferOpen = pane.querySelector(".transfer-open");
@@ -273,6 +275,7 @@ function makeConversation(info) {
     if (!pane.querySelector(".confirm").hidden) closeConfirm(c);
     else if (!transfer.hidden) closeTransfer(c);
     else if (!pane.querySelector(".invite").hidden) closeInvite(c);
+    else if (!pane.querySelector(".cards").hidden) closeCards(c);
   });
 
   state.conversations.set(c.id, c);
@@ -482,6 +485,9 @@ function onEvent(event) {
       drawConversation(c);
       drawTitle();
     }
+  } else if (event.kind === "card" && event.card) {
+    c.pending.settle(event.client_id);
+    addLine(c, cardLine(c, event));
   } else if (event.kind === "transferred") {
     c.people = [];
     // History for whoever took the visitor next; the one who sent them gets `released`.
@@ -518,6 +524,110 @@ function sendMessage(c) {
   box.value = "";
   c.typing.update(false);
   socket.sendReliable(frame);
+}
+
+// --- resource cards: search as one types, share in one click (R7) ------------------------
+function cardLabels(card) {
+  return {
+    kind: t(`card.kind.${card.kind}`),
+    when: eventWhen(card, lang),
+    open: t("card.open"),
+    openLabel: t("card.open.label", { title: card.title }),
+  };
+}
+
+function cardLine(c, event) {
+  const mine = !event.alias || event.alias === state.alias;
+  const author = mine ? t("console.message.you") : event.alias;
+  return cardItem({ mine, author, status: clock.format(new Date(event.at)), card: event.card, labels: cardLabels(event.card) });
+}
+
+function wireCards(c) {
+  const form = c.pane.querySelector(".cards");
+  const open = c.pane.querySelector(".cards-open");
+  const query = c.pane.querySelector(".cards-query");
+  query.id = `cards-query-${c.id}`;
+  c.pane.querySelector(".cards-query-label").htmlFor = query.id;
+  const hint = c.pane.querySelector(".cards-hint");
+  hint.id = `cards-hint-${c.id}`;
+  query.setAttribute("aria-describedby", hint.id);
+  open.setAttribute("aria-controls", (form.id = `cards-${c.id}`));
+  c.cardQuery = null; // the query whose answer this pane waits for
+  let pause = null;
+  const ask = () => {
+    clearTimeout(pause);
+    c.cardQuery = [...query.value.trim()].slice(0, 100).join("");
+    socket.send(frames.findCards(c.cardQuery, c.ended ? null : c.id));
+  };
+  open.addEventListener("click", () => {
+    if (!form.hidden) return closeCards(c);
+    form.hidden = false;
+    open.setAttribute("aria-expanded", "true");
+    query.focus();
+    ask();
+  });
+  query.addEventListener("input", () => {
+    clearTimeout(pause);
+    pause = setTimeout(ask, SEARCH_PAUSE);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    ask();
+  });
+  c.pane.querySelector(".cards-close").addEventListener("click", () => closeCards(c));
+}
+
+function closeCards(c) {
+  c.pane.querySelector(".cards").hidden = true;
+  c.cardQuery = null;
+  c.pane.querySelector(".cards-open").setAttribute("aria-expanded", "false");
+  c.pane.querySelector(".cards-open").focus();
+}
+
+/** A `cards` answer: shown in the panes waiting for that very query (others are stale). */
+function onCards(frame) {
+  for (const c of state.conversations.values()) {
+    if (c.cardQuery !== frame.query) continue;
+    const list = c.pane.querySelector(".cards-found");
+    list.replaceChildren();
+    for (const card of frame.cards) {
+      const li = document.createElement("li");
+      li.className = "card-found";
+      const name = document.createElement("p");
+      name.className = "card-found-title";
+      name.textContent = card.title;
+      const about = document.createElement("p");
+      about.className = "card-found-about muted";
+      about.textContent = [t(`card.kind.${card.kind}`), poleName(card.pole), eventWhen(card, lang)].filter(Boolean).join(" · ");
+      const share = document.createElement("button");
+      share.type = "button";
+      share.className = "primary small";
+      share.textContent = t("console.cards.share");
+      share.setAttribute("aria-label", t("console.cards.share.label", { title: card.title }));
+      share.disabled = c.ended;
+      share.addEventListener("click", () => shareCard(c, card));
+      li.append(name, about);
+      if (card.text) {
+        const text = document.createElement("p");
+        text.className = "card-found-text";
+        text.textContent = card.text;
+        li.append(text);
+      }
+      li.append(share);
+      list.append(li);
+    }
+    c.pane.querySelector(".cards-count").textContent = frame.cards.length
+      ? t("console.cards.count", { count: frame.cards.length })
+      : t("console.cards.none");
+  }
+}
+
+function shareCard(c, card) {
+  if (c.ended) return;
+  const frame = frames.shareCard(c.id, card.id, newClientId());
+  // Sent again after a reconnection until echoed; the echo draws it, once.
+  socket.sendReliable(frame);
+  status(t("console.cards.shared", { title: card.title }));
 }
 
 // --- colleagues: invitations and direct transfers ----------------------------------------
@@ -732,6 +842,9 @@ function onFrame(frame) {
       break;
     case "conversation":
       onConversation(frame.info);
+      break;
+    case "cards":
+      onCards(frame);
       break;
     case "event":
       onEvent(frame);

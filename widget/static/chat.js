@@ -8,7 +8,7 @@ import { IdentityGuard } from "./guard.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
 import { setupProof } from "./proof.js";
 import { translator } from "./texts.js";
-import { PendingLines, messageItem, systemItem } from "./thread.js";
+import { PendingLines, cardBody, cardItem, eventWhen, messageItem, systemItem } from "./thread.js";
 
 const TOKEN_KEY = "parole:token";
 const READ_KEY = "parole:read";
@@ -267,6 +267,7 @@ function drawStatus(status) {
   for (const pole of status.poles) state.poles.set(pole.id, pole);
   drawHours(status);
   drawPoles(status);
+  drawEvents(status);
   // The pole being chosen is not taking anyone any more: back to the list, saying why.
   if (state.view === "question" && !status.poles.some((p) => p.id === state.chosen && status.accepting)) {
     state.chosen = null;
@@ -356,6 +357,27 @@ function drawPoles(status) {
 
 function poleName(id) {
   return state.poles.get(id)?.name || id || "";
+}
+
+function cardLabels(card) {
+  return {
+    kind: t(`card.kind.${card.kind}`),
+    when: eventWhen(card, lang),
+    open: t("card.open"),
+    openLabel: t("card.open.label", { title: card.title }),
+  };
+}
+
+/** The Cité's next workshops and events (R7), open or closed: no need to wait for anyone. */
+function drawEvents(status) {
+  const list = $("events-list");
+  list.replaceChildren();
+  for (const card of status.events || []) {
+    const item = document.createElement("li");
+    item.append(cardBody(card, cardLabels(card)));
+    list.append(item);
+  }
+  $("events").hidden = list.children.length === 0;
 }
 
 function choosePole(id) {
@@ -511,6 +533,11 @@ function onEvent(event) {
     state.pending.settle(event.client_id); // its echo replaces our pending line
     if (event.author === "counsellor") setTyping(false);
     addLine(messageLine(event.author, event.text, event.at, false, event.alias));
+    countUnread(event);
+  } else if (event.kind === "card" && event.card) {
+    if (event.author === "counsellor") setTyping(false);
+    const status = clock.format(new Date(event.at));
+    addLine(cardItem({ mine: false, author: event.alias || state.alias, status, card: event.card, labels: cardLabels(event.card) }));
     countUnread(event);
   } else if (event.kind === "joined" || event.kind === "left") {
     const at = state.people.findIndex((p) => p.alias === event.alias);

@@ -118,3 +118,74 @@ export class PendingLines {
     this.lines.clear();
   }
 }
+
+const WEB = /^https?:\/\//i;
+
+/**
+ * A resource card (R7) shared in the conversation: kind, title, text, an event's
+ * day, time and place, and its link, opened in a new tab without a handle on this
+ * page. `labels` holds the caller's texts: `kind` (the kind's name), `when` (the
+ * event's day and time, formatted), `open` (the link's text) and `openLabel` (its
+ * accessible name, with the title). The link is drawn only for an http(s) address,
+ * whatever the server sent.
+ */
+export function cardItem({ mine, author, status, card, labels }) {
+  const li = document.createElement("li");
+  li.className = `msg msg-card ${mine ? "msg-mine" : "msg-theirs"}`;
+  const meta = document.createElement("p");
+  meta.className = "msg-meta";
+  const who = document.createElement("span");
+  who.className = "msg-author";
+  who.textContent = author;
+  const when = document.createElement("span");
+  when.className = "msg-status";
+  when.textContent = status;
+  meta.append(who, " ", when);
+  li.append(meta, cardBody(card, labels));
+  return li;
+}
+
+/** The card itself, also used for the widget's upcoming events. */
+export function cardBody(card, labels) {
+  const box = document.createElement("article");
+  box.className = `resource resource-${card.kind}`;
+  const kind = document.createElement("p");
+  kind.className = "resource-kind";
+  kind.textContent = labels.kind;
+  const title = document.createElement("p");
+  title.className = "resource-title";
+  title.textContent = card.title;
+  box.append(kind, title);
+  if (labels.when || card.place) {
+    const at = document.createElement("p");
+    at.className = "resource-when";
+    at.textContent = [labels.when, card.place].filter(Boolean).join(" · ");
+    box.append(at);
+  }
+  if (card.text) {
+    const text = document.createElement("p");
+    text.className = "resource-text";
+    text.textContent = card.text;
+    box.append(text);
+  }
+  if (card.url && WEB.test(card.url)) {
+    const link = document.createElement("a");
+    link.className = "resource-link";
+    link.href = card.url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = labels.open;
+    link.setAttribute("aria-label", labels.openLabel);
+    box.append(link);
+  }
+  return box;
+}
+
+/** An event's day ("2026-12-09") and start ("14:00") in words, in `lang`. */
+export function eventWhen(card, lang) {
+  if (!card.day) return "";
+  const [y, m, d] = card.day.split("-").map(Number);
+  const day = new Intl.DateTimeFormat(lang, { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
+  const text = day.format(new Date(Date.UTC(y, m - 1, d)));
+  return card.start ? `${text}, ${card.start}` : text;
+}
