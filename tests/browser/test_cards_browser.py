@@ -1,0 +1,90 @@
+"""A manager adds a card, a counsellor finds it as they type and shares it by keyboard,
+the visitor sees it (text as text) and opens its link in a new tab (R7); the widget
+shows the upcoming events before anyone is taken."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from tests.browser.test_accessibility import chat_frame, violations
+from tests.browser.test_chat_browser import take_next
+from tests.browser.widget import Watch, join, open_widget, sign_in, visitor_context
+from tests.servers import RunningServer
+
+HOSTILE = '<img src=x onerror="document.title=1">'
+
+
+def test_a_card_is_found_shared_and_opened(server: RunningServer, browser: Browser) -> None:
+    manager_context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+    manager = sign_in(manager_context, server, "dominique", "Dominique")
+    manager.goto(f"{server.url}/manage/resources/emploi")
+    manager.get_by_label("Type").select_option(label="Fiche métier")
+    manager.get_by_label("Titre").fill("Fiche métier : boulangère")
+    manager.get_by_label("Texte court").fill(f"Horaires, salaires {HOSTILE}")
+    manager.get_by_label("Lien").fill(f"{server.url}/privacy")
+    manager.get_by_role("button", name="Ajouter la fiche").click()
+    expect(manager.get_by_role("status").filter(has_text="Fiche ajoutée")).to_be_visible()
+    assert violations(manager) == [], "the pole's resources at 360 px"
+
+    visitor = visitor_context(browser, width=360, height=740)
+    page = visitor.new_page()
+    watch_visitor = Watch(page)
+    page.goto(f"{server.url}/demo")
+    chat = open_widget(page)
+    # The demo's workshop shows before anyone is taken.
+    events = chat.locator("#events")
+    expect(events.get_by_role("heading", name="Prochains ateliers et événements")).to_be_visible()
+    expect(events.get_by_text("Atelier CV et lettre de motivation")).to_be_visible()
+    expect(events.get_by_text("Cité des métiers, salle 2", exact=False)).to_be_visible()
+    assert violations(chat_frame(page)) == [], "the pole list with an upcoming event"
+    join(chat, "Trouver un emploi", "Je voudrais devenir boulangère")
+
+    counsellor = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+    console = sign_in(counsellor, server)
+    watch_console = Watch(console)
+    pane = take_next(console, "Trouver un emploi")
+    expect(pane.get_by_text("Je voudrais devenir boulangère")).to_be_visible()
+
+    # Keyboard only: open the panel, type, Tab to the card's Share button, Enter.
+    opener = pane.get_by_role("button", name="Ressources")
+    opener.focus()
+    console.keyboard.press("Enter")
+    expect(opener).to_have_attribute("aria-expanded", "true")
+    query = pane.get_by_label("Chercher une ressource")
+    expect(query).to_be_focused()
+    console.keyboard.type("boulangere")  # no accent: found all the same
+    expect(pane.locator(".cards-count")).to_have_text("1 ressource trouvée.")
+    share = pane.get_by_role("button", name="Partager « Fiche métier : boulangère »")
+    share.focus()
+    console.keyboard.press("Enter")
+    expect(
+        console.get_by_role("status").filter(has_text="est partagée avec la personne")
+    ).to_be_visible()
+    expect(pane.locator(".msg-card")).to_contain_text("Fiche métier : boulangère")
+    assert violations(console) == [], "the console at 360 px with the resources panel"
+    console.keyboard.press("Escape")
+    expect(pane.get_by_label("Chercher une ressource")).to_be_hidden()
+    expect(opener).to_be_focused()
+
+    # The visitor sees the card; the hostile text stays text; the link opens a new tab.
+    card = chat.locator(".msg-card")
+    expect(card).to_contain_text("Fiche métier")
+    expect(card.get_by_text(f"Horaires, salaires {HOSTILE}")).to_be_visible()
+    expect(card.locator("img")).to_have_count(0)
+    link = card.get_by_role("link", name="Ouvrir « Fiche métier : boulangère » (nouvel onglet)")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    with visitor.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.url == f"{server.url}/privacy"
+    assert tab.evaluate("window.opener") is None
+    assert tab.evaluate("document.referrer") == ""
+    tab.close()
+    assert violations(chat_frame(page)) == [], "the widget with a shared card"
+    assert page.title() != "1"
+    for watch in (watch_visitor, watch_console):
+        watch.check()
+    for context in (visitor, counsellor, manager_context):
+        context.close()
