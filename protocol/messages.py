@@ -329,6 +329,9 @@ class Status(Message, tag="status"):
     next_opening: int | None = None
     #: The next workshops and events of the site's poles, soonest first (R7).
     events: list[CardInfo] = []
+    #: How to come or call instead: the chat is one channel among others.
+    site_address: str = ""
+    site_phone: str = ""
 
 
 class NoteInfo(msgspec.Struct):

@@ -45,6 +45,8 @@ DEMO_CITE = Cite(
             poles=("orientation", "emploi", "formation", "reconversion", "creation", "accueil"),
             schedule=DEMO_HOURS,
             closed_on_holidays=False,
+            address="Cité des sciences et de l'industrie\n30 avenue Corentin-Cariou\n75019 Paris",
+            phone="01 99 00 12 34",  # a number set aside for fiction: call the real Cité
         ),
     ),
 )

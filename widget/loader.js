@@ -1,12 +1,11 @@
-// Parole launcher; the chat runs in an iframe on Parole's origin. Options: data-site,
-// data-lang, data-label, data-title. Size budget: 4 KB.
+// Parole's launcher; the chat runs in an iframe on Parole's origin. 4 KB budget.
 (() => {
   const me = document.currentScript;
-  if (!me || !me.src) return;
+  if (!me?.src) return;
   const origin = new URL(me.src).origin;
   const d = me.dataset;
   const label = d.label || "Parler à un conseiller";
-  const KEY = "parole:active"; // "open" or "closed" while a session runs
+  const KEY = "parole:active";
   const css = `:host{all:initial}
 .l{position:fixed;right:16px;bottom:16px;z-index:2147483646;display:flex;align-items:center;gap:8px;min-height:48px;padding:10px 18px;border:2px solid #fff;border-radius:24px;background:#1d4f91;color:#fff;font:600 16px/1.2 system-ui,sans-serif;cursor:pointer;box-shadow:0 2px 8px #0004}
 .l:hover{background:#163d70}.l:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
@@ -26,20 +25,19 @@
   } else root.append(Object.assign(el("style"), { textContent: css }));
   const button = el("button", "l");
   button.setAttribute("aria-expanded", "false");
-  const text = Object.assign(el("span"), { textContent: label });
   const badge = el("span", "b");
   const panel = el("div", "p");
   badge.hidden = panel.hidden = true;
-  button.append(text, badge);
+  button.append(label, badge);
   root.append(button, panel);
-  let frame = null;
-  let active = false;
+  let frame, active;
   const store = (f, ...a) => {
     try {
       return sessionStorage[f](KEY, ...a);
     } catch (_) {}
   };
-  const post = (type) => frame && frame.contentWindow.postMessage({ type }, origin);
+  const want = () => (/^#parole=([a-z0-9-]{1,64})$/.exec(location.hash) || [])[1];
+  const post = (type) => frame && frame.contentWindow.postMessage({ type, pole: want() }, origin);
   const load = () => {
     if (frame) return;
     const q = { site: d.site || "", host: location.origin, lang: d.lang || navigator.language || "fr" };
@@ -58,7 +56,7 @@
   };
   const close = () => panel.hidden || (show(false), button.focus());
   button.onclick = () => (panel.hidden ? (show(true), frame.focus()) : close());
-  document.addEventListener("keydown", (e) => e.key === "Escape" && close());
+  addEventListener("keydown", (e) => e.key === "Escape" && close());
   addEventListener("message", (e) => {
     if (e.origin !== origin || !frame || e.source !== frame.contentWindow) return;
     const m = e.data || {};
@@ -72,10 +70,13 @@
     }
     if (m.type === "parole:active") {
       active = !!m.active;
-      active ? store("setItem", panel.hidden ? "closed" : "open") : store("removeItem");
+      store(active ? "setItem" : "removeItem", panel.hidden ? "closed" : "open");
     }
   });
   (document.body || document.documentElement).append(host);
+  const go = () => want() && (panel.hidden ? button.onclick() : post("parole:shown"));
+  addEventListener("hashchange", go);
   const was = store("getItem");
-  if (was) (active = true), was === "closed" ? show(false) : button.onclick(); // as it was
+  if (was) (active = true), was === "closed" ? show(false) : button.onclick();
+  go();
 })();

@@ -53,7 +53,7 @@ import holidays
 import msgspec
 
 from .errors import ConfigError
-from .text import check_label
+from .text import check_label, check_paragraphs, check_phone
 
 HORIZON_DAYS = 366
 """How far ahead :func:`next_opening` looks."""
@@ -64,6 +64,8 @@ side of the instant asked about: a site open around the clock is reported open f
 at most that long before to that long after, and each look is cheap."""
 
 DAY_MINUTES = 24 * 60
+#: A site's postal address: a few short lines.
+ADDRESS_MAX = 300
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _SLUG = re.compile(r"[a-z0-9-]{1,64}")
@@ -255,6 +257,10 @@ class Site(msgspec.Struct, frozen=True):
     schedule: Schedule = Schedule()
     subdivision: str | None = None
     closed_on_holidays: bool = True
+    #: How to come or call instead (the chat is one channel among others): shown in
+    #: the widget, prominently when the chat is closed or the wait is long.
+    address: str = ""
+    phone: str = ""
 
     def __post_init__(self) -> None:
         if not _SLUG.fullmatch(self.id):
@@ -262,6 +268,8 @@ class Site(msgspec.Struct, frozen=True):
         if not self.name.strip():
             raise ConfigError("a site needs a name")
         check_label("a site's name", self.name, 80)
+        check_paragraphs("a site's address", self.address, ADDRESS_MAX)
+        check_phone(self.phone)
         zone(self.timezone)
         check_region(self.country, self.subdivision)
         if not self.poles:

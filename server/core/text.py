@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 
 from .errors import ConfigError, ProtocolError
@@ -77,3 +78,18 @@ def check_paragraphs(what: str, text: str, limit: int) -> None:
         ch != "\n" and unicodedata.category(ch)[0] == "C" for ch in text
     ):
         raise ConfigError(f"{what} must be trimmed text, without control characters")
+
+
+#: What a phone number is written with, as people write it: "+33 1 40 05 85 85",
+#: "01.40.05.85.85", "(555) 010-0199".
+_PHONE = re.compile(r"\+?[0-9 ().-]+")
+PHONE_MAX = 30
+
+
+def check_phone(phone: str) -> None:
+    """A number to call, or nothing: digits with the usual separators, 6 to 20 digits."""
+    if not phone:
+        return
+    digits = sum(ch.isdigit() for ch in phone)
+    if len(phone) > PHONE_MAX or not _PHONE.fullmatch(phone) or not 6 <= digits <= 20:
+        raise ConfigError("a phone number is digits, spaces, + . - ( ): 6 to 20 digits")

@@ -870,3 +870,15 @@ def test_a_status_survives_the_round_trip_with_its_instants_intact() -> None:
     back = roundtrip(shown)
     assert back == shown
     assert back.closes_at == utc(2025, 4, 4, 20, 30)
+
+
+def test_a_site_keeps_how_to_reach_it() -> None:
+    found = msgspec.structs.replace(site(), address="30 avenue Corentin-Cariou\n75019 Paris")
+    found = msgspec.structs.replace(found, phone="+33 1 40 05 85 85")
+    assert roundtrip(found) == found
+    with pytest.raises(ConfigError):
+        msgspec.structs.replace(site(), phone="appelez-nous")
+    with pytest.raises(ConfigError):
+        msgspec.structs.replace(site(), address="x" * 301)
+    with pytest.raises(ConfigError):
+        msgspec.structs.replace(site(), address=" trailing space ")

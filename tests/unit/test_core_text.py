@@ -13,6 +13,7 @@ from server.core.text import (
     PSEUDONYM_WORDS,
     check_label,
     check_paragraphs,
+    check_phone,
     clean_pseudonym,
     clean_text,
     generate_pseudonym,
@@ -215,3 +216,19 @@ def test_paragraphs_keep_newlines_and_refuse_other_controls() -> None:
     for bad, why in (("x" * 51, "longer"), ("\nx", "trimmed"), ("a\tb", "control")):
         with pytest.raises(ConfigError, match=why):
             check_paragraphs("a note", bad, 50)
+
+
+@pytest.mark.parametrize(
+    "phone", ["", "+33 1 40 05 85 85", "01.40.05.85.85", "(555) 010-0199", "+33 (0)1 99 00 12 34"]
+)
+def test_phone_numbers_as_people_write_them(phone: str) -> None:
+    check_phone(phone)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["12345", "call us", "01 40 05 85 85 <b>", "+33 1 40\n05", "1" * 21, "1 " * 16, "++33123456"],
+)
+def test_anything_else_is_not_a_phone_number(phone: str) -> None:
+    with pytest.raises(ConfigError):
+        check_phone(phone)

@@ -37,6 +37,7 @@ const moment = new Intl.DateTimeFormat(lang, {
   timeZoneName: "short",
 });
 const DAY = 24 * 3600 * 1000;
+const LONG_WAIT = 15 * 60; // s: from this estimate on, the waiting view offers to come or call
 const SITE = /^[a-z0-9-]{1,64}$/.test(body.dataset.site || "") ? body.dataset.site : "";
 
 // The iframe's sessionStorage: the resume token, the last seq read, and the messages
@@ -76,7 +77,8 @@ function storage(action, key, value) {
 
 // A session handed over by a frame that could not keep it: the token comes in the
 // fragment (never sent to a server), is kept here and taken off the address at once.
-const handed = new URLSearchParams(location.hash.slice(1)).get("resume");
+const fragment = new URLSearchParams(location.hash.slice(1));
+const handed = fragment.get("resume");
 if (location.hash) history.replaceState(null, "", location.pathname + location.search);
 if (frames.isToken(handed)) storage("set", TOKEN_KEY, handed);
 
@@ -107,6 +109,8 @@ const state = {
   position: null, // the last `position` frame
   draft: null, // {pole, question} typed before a reload, put back once the poles are known
   chosen: null, // pole id picked before joining
+  asked: null, // a partner link's pole, chosen once the list shows (see askPole)
+  askedSeen: null, // the last one asked: asked once, not at every showing of the panel
   question: "",
   joinFrame: null, // a join to send once connected
   session: null, // last `session` frame
@@ -145,6 +149,7 @@ window.addEventListener("message", (event) => {
   } else if (type === "parole:hidden") {
     state.visible = false;
   }
+  if (type === "parole:shown") askPole(event.data.pole);
 });
 
 if (hostOrigin) {
@@ -197,6 +202,7 @@ function show(...names) {
   for (const name of VIEWS) $(`view-${name}`).hidden = !names.includes(name);
   placePseudonym();
   if (changed) focusView();
+  if (state.view === "poles") applyAsked(); // a partner's link waits for the pole list
 }
 
 /**
@@ -276,7 +282,9 @@ function drawStatus(status) {
   }
   refreshTalkHead();
   drawClosing();
+  drawReach();
   restoreDraft();
+  applyAsked();
 }
 
 /** After a reload before joining: the same pole and question, if still offered. */
@@ -368,6 +376,55 @@ function cardLabels(card) {
   };
 }
 
+/** The site's address and phone, as lines of text and a tel: link ("(0)" dropped from it). */
+function fillReach(box, status) {
+  box.replaceChildren();
+  const name = document.createElement("p");
+  name.className = "reach-site";
+  name.textContent = status.site_name;
+  box.append(name);
+  if (status.site_address) {
+    const address = document.createElement("p");
+    address.className = "reach-address";
+    address.textContent = status.site_address; // its lines kept by white-space: pre-line
+    box.append(address);
+  }
+  if (status.site_phone) {
+    const line = document.createElement("p");
+    const link = document.createElement("a");
+    const number = status.site_phone.replace(/\(0\)/g, "");
+    link.href = `tel:${number.startsWith("+") ? "+" : ""}${number.replace(/\D/g, "")}`;
+    link.textContent = status.site_phone;
+    link.setAttribute("aria-label", t("widget.reach.call", { phone: status.site_phone }));
+    line.append(t("widget.reach.phone"), " ", link);
+    box.append(line);
+  }
+}
+
+/**
+ * How to reach the Cité otherwise: the chat is one channel among others, never a wall.
+ * Under the poles while the chat is open, first and highlighted when it is closed; while
+ * waiting, when the wait is long (a quarter of an hour or more, nobody available to take
+ * visitors, or the pole closing before one's turn).
+ */
+function drawReach() {
+  const status = state.status;
+  const known = Boolean(status && (status.site_address || status.site_phone));
+  const reach = $("reach");
+  reach.hidden = !known;
+  if (known) {
+    fillReach(reach.querySelector(".reach-body"), status);
+    reach.classList.toggle("prominent", !status.accepting);
+    if (status.accepting) $("events").after(reach);
+    else $("site-status").after(reach);
+  }
+  const p = state.position;
+  const long = Boolean(p && (p.staffed === 0 || (p.estimate && p.estimate.low >= LONG_WAIT) || !$("closing").hidden));
+  const waiting = $("reach-waiting");
+  waiting.hidden = !(known && long);
+  if (known && long) fillReach(waiting.querySelector(".reach-body"), status);
+}
+
 /** The Cité's next workshops and events (R7), open or closed: no need to wait for anyone. */
 function drawEvents(status) {
   const list = $("events-list");
@@ -378,6 +435,27 @@ function drawEvents(status) {
     list.append(item);
   }
   $("events").hidden = list.children.length === 0;
+}
+
+/**
+ * A partner's link opened the widget on a pole ("#parole=<pole>" on the Cité's page,
+ * or "#pole=<pole>" on this one): that pole is chosen, once, if it is offered and
+ * taking visitors now and the visitor has no session; else the list shows as usual.
+ * It is only a shortcut: nothing of it is sent to the server or kept.
+ */
+function askPole(pole) {
+  if (typeof pole !== "string" || !/^[a-z0-9-]{1,64}$/.test(pole) || pole === state.askedSeen) return;
+  state.askedSeen = pole;
+  state.asked = pole;
+  applyAsked();
+}
+
+function applyAsked() {
+  const pole = state.asked;
+  if (!pole || !state.status || state.view === "loading") return;
+  state.asked = null;
+  if (state.session || state.view !== "poles") return;
+  if (state.status.accepting && state.status.poles.some((p) => p.id === pole)) choosePole(pole);
 }
 
 function choosePole(id) {
@@ -435,6 +513,7 @@ function drawPosition(frame) {
     $("unstaffed").textContent = unstaffed ? t("widget.estimate.unstaffed") : "";
   }
   drawClosing();
+  drawReach();
 }
 
 /** A range in whole minutes, never a promise; nothing invented when the server has no figure. */
@@ -877,6 +956,7 @@ if (storage("get", TOKEN_KEY)) {
   }
   show("poles");
 }
+askPole(fragment.get("pole")); // this page opened on its own as /chat#pole=<pole>
 setupProof(
   t,
   {

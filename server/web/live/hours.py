@@ -84,6 +84,8 @@ def site_status(
         last_entry=_ms(now.last_entry),
         next_opening=_ms(now.next_opening),
         events=[card_info(card) for card in events],
+        site_address=site.address,
+        site_phone=site.phone,
     )
 
 

@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from server.core import hours_text
 from server.core.poles import Cite
 from server.core.schedules import (
+    ADDRESS_MAX,
     WEEKDAYS,
     Schedule,
     Site,
@@ -29,7 +30,7 @@ from server.core.schedules import (
     day_openings,
     zone,
 )
-from server.core.text import check_label
+from server.core.text import check_label, check_paragraphs, check_phone
 
 from .base import Errors, ManageBase, Visit
 
@@ -145,6 +146,8 @@ def _values(site: Site | None, cite: Cite, lang: str) -> dict[str, Any]:
             **{f"week_{day}": "" for day in WEEKDAYS},
             "special_days": "",
             "closures": "",
+            "address": "",
+            "phone": "",
         }
     schedule = site.schedule
     return {
@@ -165,6 +168,8 @@ def _values(site: Site | None, cite: Cite, lang: str) -> dict[str, Any]:
             schedule.special_days, _CLOSED_WORD.get(lang, "closed")
         ),
         "closures": hours_text.format_closures(schedule.closures),
+        "address": site.address,
+        "phone": site.phone,
     }
 
 
@@ -184,6 +189,9 @@ def _read(visit: Visit, site: Site | None, cite: Cite) -> dict[str, Any]:
         **{f"week_{day}": form.text(f"week_{day}") for day in WEEKDAYS},
         "special_days": form.area("special_days"),
         "closures": form.area("closures"),
+        # Browsers send a textarea's lines apart by CRLF.
+        "address": "\n".join(line.strip() for line in form.area("address").splitlines()).strip(),
+        "phone": form.text("phone"),
     }
 
 
@@ -232,6 +240,15 @@ def _build(values: dict[str, Any], site: Site | None, cite: Cite, errors: Errors
     closures = errors.check(
         "closures", "manage.error.closures", hours_text.parse_closures, values["closures"]
     )
+    errors.check(
+        "address",
+        "manage.error.address",
+        check_paragraphs,
+        "a site's address",
+        values["address"],
+        ADDRESS_MAX,
+    )
+    errors.check("phone", "manage.error.phone", check_phone, values["phone"])
     if errors:
         return None
     return errors.check(
@@ -246,6 +263,8 @@ def _build(values: dict[str, Any], site: Site | None, cite: Cite, errors: Errors
             subdivision=subdivision,
             closed_on_holidays=values["closed_on_holidays"],
             poles=tuple(values["poles"]),
+            address=values["address"],
+            phone=values["phone"],
             schedule=Schedule(
                 week=Week(**week),
                 special_days=special or (),

@@ -461,6 +461,30 @@ def test_the_main_site_hours_reach_the_widget(server: RunningServer, manager: Br
     assert pole_ids(server, "paris") == DEMO_POLES
 
 
+def test_a_sites_address_and_phone_reach_the_widget(
+    server: RunningServer, manager: Browser
+) -> None:
+    form = {
+        **PARIS_FORM,
+        "address": f"30 avenue Corentin-Cariou\r\n  75019 Paris {HOSTILE}  \r\n",
+        "phone": "+33 (0)1 99 00 12 34",
+    }
+    done(manager.post("/manage/sites/paris", form), "/manage/sites/paris", "site_saved")
+    widget = cite(server, "paris")
+    assert widget["site_address"] == f"30 avenue Corentin-Cariou\n75019 Paris {HOSTILE}"
+    assert widget["site_phone"] == "+33 (0)1 99 00 12 34"
+    page = manager.get("/manage/sites/paris").text
+    assert HOSTILE not in page and "75019 Paris &lt;script&gt;" in page
+    # Both may be left empty: the widget then shows neither.
+    done(
+        manager.post("/manage/sites/paris", {**PARIS_FORM, "address": "", "phone": ""}),
+        "/manage/sites/paris",
+        "site_saved",
+    )
+    emptied = cite(server, "paris")
+    assert "site_address" not in emptied and "site_phone" not in emptied  # omitted when empty
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
@@ -483,6 +507,9 @@ def test_the_main_site_hours_reach_the_widget(server: RunningServer, manager: Br
         ({"id": "Lyon Centre"}, "id", "L&#39;identifiant"),
         ({"id": "paris"}, "id", "Un site porte déjà"),
         ({"name": HOSTILE}, "name", "Nommez le site"),
+        ({"phone": "appelez-nous"}, "phone", "Écrivez le numéro"),
+        ({"phone": "01 40 05 85 85 <b>"}, "phone", "Écrivez le numéro"),
+        ({"address": "x" * 301}, "address", "300 caractères"),
     ],
 )
 def test_bad_site_input_is_refused_with_the_field_named(
