@@ -18,13 +18,14 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from urllib.parse import urlsplit
 
 import msgspec
 
 from .errors import ConfigError
+from .replies import Reply, put_reply, remove_reply
 from .text import check_label, check_paragraphs
 
 TITLE_MAX = 120
@@ -126,9 +127,11 @@ def fold(text: str) -> str:
 
 
 class Library(msgspec.Struct):
-    """Every card of the Cité, in the order managers gave them within each pole."""
+    """Every card of the Cité, in the order managers gave them within each pole, and
+    the replies managers share with each pole's counsellors."""
 
     cards: list[Card] = []
+    replies: list[Reply] = []
 
     # --- reading -----------------------------------------------------------------------
     def card(self, card_id: str) -> Card | None:
@@ -196,6 +199,27 @@ class Library(msgspec.Struct):
         """Stop offering a card (or offer it again); it keeps its place."""
         card = self._find(card_id)
         self.cards[self.cards.index(card)] = msgspec.structs.replace(card, retired=retired)
+
+    # --- shared replies ----------------------------------------------------------------
+    def replies_of(self, pole: str) -> list[Reply]:
+        return [reply for reply in self.replies if reply.pole == pole]
+
+    def put_reply(self, reply: Reply) -> None:
+        """Add a shared reply, last of its pole, or replace the one with its id."""
+        if reply.pole is None:
+            raise ConfigError("a shared reply belongs to a pole")
+        if any(r.id == reply.id and r.pole != reply.pole for r in self.replies):
+            raise ConfigError(f"the reply {reply.id!r} belongs to another pole")
+        self._set_replies(reply.pole, lambda mine: put_reply(mine, reply))
+
+    def remove_reply(self, pole: str, reply_id: str) -> None:
+        self._set_replies(pole, lambda mine: remove_reply(mine, reply_id))
+
+    def _set_replies(self, pole: str, change: Callable[[list[Reply]], None]) -> None:
+        mine = self.replies_of(pole)
+        change(mine)  # raises before anything is stored
+        others = [reply for reply in self.replies if reply.pole != pole]
+        self.replies = others + mine
 
     def _find(self, card_id: str) -> Card:
         card = self.card(card_id)

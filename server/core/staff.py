@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import msgspec
 
 from .errors import CapacityReached, ConfigError, IllegalTransition, Paused
+from .replies import Reply
 
 #: Bounds of the capacity a manager may give an account.
 MAX_CAPACITY = 10
@@ -37,6 +38,8 @@ class StaffAccount(msgspec.Struct):
     sessions_after: float = 0.0
     #: Conversations at once; None: the Cité's default (``PAROLE_CAPACITY``).
     capacity: int | None = None
+    #: The counsellor's own canned replies (see :mod:`server.core.replies`).
+    replies: list[Reply] = []
 
     def __post_init__(self) -> None:
         if self.capacity is not None and not 1 <= self.capacity <= MAX_CAPACITY:
