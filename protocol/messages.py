@@ -371,6 +371,16 @@ class InvitationInfo(msgspec.Struct):
     note: str = ""
 
 
+class ReplyInfo(msgspec.Struct, omit_defaults=True):
+    """A canned reply: the counsellor's own, or shared with a ``pole``'s counsellors.
+    ``{pseudonym}`` and ``{alias}`` in ``text`` are filled in by the console."""
+
+    id: str
+    name: str
+    text: str
+    pole: str | None = None
+
+
 class Console(Message, tag="console"):
     """The counsellor's console state, sent after ``welcome`` and whenever the account,
     the Cité or the counsellor's presence changes.
@@ -390,6 +400,8 @@ class Console(Message, tag="console"):
     targets: list[PoleInfo] = []
     #: Invitations waiting for an answer, this counsellor's and those they sent.
     invitations: list[InvitationInfo] = []
+    #: The counsellor's own canned replies, then those shared with their poles.
+    replies: list[ReplyInfo] = []
 
 
 class Queues(Message, tag="queues"):

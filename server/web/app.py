@@ -33,6 +33,7 @@ from .security import SecurityHeaders, origin_allowed
 from .settings import Settings
 from .staff.account import AccountPages
 from .staff.auth import SESSION_COOKIE, Auth, hash_password
+from .staff.replies import ReplyPages
 from .staff.signin import SignInPages
 from .templates import Templates
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             await keeper.stop()
             await backend.close()
 
+    account = AccountPages(auth, templates)
     routes = [
         Route("/", pages.home),
         Route("/healthz", pages.health),
@@ -136,7 +138,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         Route("/privacy", pages.privacy),
         *ProofPages(chat, keys, templates).routes(),
         *SignInPages(auth, templates).routes(),
-        *AccountPages(auth, templates).routes(),
+        *account.routes(),
+        *ReplyPages(account).routes(),
         *manage_routes(chat, auth, templates, keys),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/console", console_socket),

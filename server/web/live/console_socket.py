@@ -2,7 +2,7 @@
 colleagues invited, end.
 
 A manager's change reaches open consoles: the account's (``staff:<login>``) or the
-Cité's (``config``). The console then gets a fresh ``console`` frame (its poles may
+Cité's or its library's (``config``). The console then gets a fresh ``console`` frame (its poles may
 have changed), or, if the account was disabled or its sessions voided (password
 reset), is closed with :attr:`Close.POLICY` and the page goes back to sign-in. A
 console is also closed when its session reaches its absolute expiry.
@@ -38,6 +38,7 @@ from protocol.messages import (
     PoleInfo,
     Queues,
     Released,
+    ReplyInfo,
     ShareCard,
     Take,
     Transfer,
@@ -60,6 +61,7 @@ from .chat import (
     AccountChanged,
     ConfigChanged,
     DeskChanged,
+    LibraryChanged,
     QueueChanged,
     conversation_info,
     invitation_info,
@@ -254,6 +256,8 @@ class ConsoleConnection(Connection):
         for pole in poles:
             await self.inbox.add(queue_channel(pole.id))
         ids = [p.id for p in poles]
+        library = await backend.get_library()
+        replies = [*self.account.replies, *(r for p in ids for r in library.replies_of(p))]
         queues = await backend.queue_lengths(ids)
         since = await backend.first_arrivals(ids)
         self.send(
@@ -267,6 +271,9 @@ class ConsoleConnection(Connection):
                 since={pole: ms(at) for pole, at in since.items()},
                 targets=[_info(p) for p in _targets(cite)],
                 invitations=invitations,
+                replies=[
+                    ReplyInfo(id=r.id, name=r.name, text=r.text, pole=r.pole) for r in replies
+                ],
             )
         )
         for info in infos:
@@ -325,7 +332,7 @@ class ConsoleConnection(Connection):
             await self.drop_unfollowed()
         elif isinstance(signal, Invitation | InvitationClosed):
             self.send(signal)
-        elif isinstance(signal, AccountChanged | ConfigChanged | DeskChanged):
+        elif isinstance(signal, AccountChanged | ConfigChanged | DeskChanged | LibraryChanged):
             await self._refresh()
 
     async def _refresh(self) -> None:

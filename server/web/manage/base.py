@@ -48,6 +48,10 @@ class Form:
     def area(self, name: str) -> str:
         return self._get(name, AREA_MAX)
 
+    def field(self, name: str, limit: int) -> str:
+        """A field as sent, cut to ``limit`` characters."""
+        return self._get(name, limit)
+
     def flag(self, name: str) -> bool:
         return self.data is not None and name in self.data
 

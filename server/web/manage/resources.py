@@ -44,12 +44,15 @@ class ResourcePages(ManageBase):
             pole.id: sum(not card.retired for card in library.of_pole(pole.id))
             for pole in cite.poles
         }
-        return self.render(visit, "manage/resources.html", cite=cite, counts=counts)
+        replies = {pole.id: len(library.replies_of(pole.id)) for pole in cite.poles}
+        return self.render(
+            visit, "manage/resources.html", cite=cite, counts=counts, replies=replies
+        )
 
     async def pole(self, visit: Visit) -> Response:
         """A pole's cards, and the form adding one (POST)."""
         cite = await self.backend.get_cite()
-        pole = _pole(cite, visit.param("pole"))
+        pole = find_pole(cite, visit.param("pole"))
         if cite is None or pole is None:
             return self.not_found(visit)
         if not visit.is_post:
@@ -71,14 +74,18 @@ class ResourcePages(ManageBase):
         self, visit: Visit, pole: Pole, values: dict[str, Any], errors: Errors, status: int = 200
     ) -> Response:
         library = await self.backend.get_library()
-        context: dict[str, Any] = {"pole": pole, "cards": library.of_pole(pole.id), "kinds": KINDS}
+        context: dict[str, Any] = {
+            "pole": pole,
+            "cards": library.of_pole(pole.id),
+            "kinds": KINDS,
+        }
         return self.render(
             visit, "manage/resources_pole.html", status, values=values, errors=errors, **context
         )
 
     async def edit(self, visit: Visit) -> Response:
         cite = await self.backend.get_cite()
-        pole = _pole(cite, visit.param("pole"))
+        pole = find_pole(cite, visit.param("pole"))
         library = await self.backend.get_library()
         card = library.card(visit.param("card"))
         if pole is None or card is None or card.pole != pole.id:
@@ -104,7 +111,7 @@ class ResourcePages(ManageBase):
     async def act(self, visit: Visit) -> Response:
         """Move up or down, retire or restore."""
         cite = await self.backend.get_cite()
-        pole = _pole(cite, visit.param("pole"))
+        pole = find_pole(cite, visit.param("pole"))
         card_id, action = visit.param("card"), visit.param("action")
         library = await self.backend.get_library()
         card = library.card(card_id)
@@ -122,7 +129,7 @@ class ResourcePages(ManageBase):
         return self.done(f"/manage/resources/{pole.id}", f"card_{action}")
 
 
-def _pole(cite: Cite | None, pole_id: str) -> Pole | None:
+def find_pole(cite: Cite | None, pole_id: str) -> Pole | None:
     """Any pole the Cité keeps, retired ones included (their cards wait with them)."""
     return next((p for p in cite.poles if p.id == pole_id), None) if cite else None
 

@@ -24,6 +24,7 @@ from ..templates import Templates
 from .base import Errors, ManageBase, Visit
 from .keys import KeyPages
 from .poles import PolePages
+from .replies import ReplyPages
 from .resources import ResourcePages
 from .sites import SitePages
 from .staff import StaffPages
@@ -147,6 +148,7 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
     poles = PolePages(chat, auth, templates)
     sites = SitePages(chat, auth, templates)
     resources = ResourcePages(chat, auth, templates)
+    replies = ReplyPages(chat, auth, templates)
     staff = StaffPages(chat, auth, templates)
     signing = KeyPages(chat, auth, templates, keys)
     get, post = ["GET"], ["POST"]
@@ -163,6 +165,9 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
         ("/manage/resources/{pole}", resources.pole, [*get, *post]),
         ("/manage/resources/{pole}/{card}", resources.edit, [*get, *post]),
         ("/manage/resources/{pole}/{card}/{action:str}", resources.act, post),
+        ("/manage/replies/{pole}", replies.index, [*get, *post]),
+        ("/manage/replies/{pole}/{reply}", replies.edit, post),
+        ("/manage/replies/{pole}/{reply}/remove", replies.remove, post),
         ("/manage/sites", sites.index, get),
         ("/manage/sites/new", sites.edit, [*get, *post]),
         ("/manage/sites/{site}", sites.edit, [*get, *post]),

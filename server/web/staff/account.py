@@ -5,6 +5,7 @@
   the account; *disable* needs a current code.
 - The password: the current one is required (and throttled like a sign-in); a new one
   ends every session opened so far and opens a fresh one for this browser.
+- The counsellor's own canned replies: :mod:`server.web.staff.replies`.
 
 Every POST carries the session's CSRF token; good ones redirect with ``?done=<what>``.
 """
@@ -39,7 +40,17 @@ from .cookies import set_session_cookie
 PATH = "/console/account"
 #: Seconds to type the first code after starting the set-up.
 PENDING_TTL = 10 * 60.0
-DONE = frozenset({"password", "totp_on", "totp_off", "totp_cancelled"})
+DONE = frozenset(
+    {
+        "password",
+        "totp_on",
+        "totp_off",
+        "totp_cancelled",
+        "reply_added",
+        "reply_saved",
+        "reply_removed",
+    }
+)
 
 
 @dataclass
@@ -89,9 +100,9 @@ class AccountPages:
             return RedirectResponse("/console/login", status_code=303)
         session, account = found
         done = request.query_params.get("done", "")
-        return await self._render(request, session, account, done=done if done in DONE else "")
+        return await self.render(request, session, account, done=done if done in DONE else "")
 
-    async def _render(
+    async def render(
         self,
         request: Request,
         session: StaffSession,
@@ -108,6 +119,8 @@ class AccountPages:
         context.setdefault("done", "")
         context.setdefault("error", "")
         context.setdefault("error_for", "")
+        context.setdefault("reply_values", {})
+        context.setdefault("reply_problems", {})
         return self.templates.render(
             request,
             "account.html",
@@ -118,6 +131,7 @@ class AccountPages:
             totp_on=account.totp_secret is not None,
             pending=pending,
             min_password=MIN_PASSWORD,
+            replies=account.replies,
             **context,
         )
 
@@ -133,22 +147,20 @@ class AccountPages:
             form = await request.form()
             if not same_token(str(form.get("csrf", "")), session.csrf):
                 # Nothing read, nothing changed.
-                return await self._render(
+                return await self.render(
                     request, session, account, 403, error="login.csrf", error_for="page"
                 )
             return await handler(Visit(request, session_id, session, account, form))
 
         return endpoint
 
-    def _error(
-        self, visit: Visit, section: str, key: str, status: int = 400
-    ) -> Awaitable[Response]:
-        return self._render(
+    def error(self, visit: Visit, section: str, key: str, status: int = 400) -> Awaitable[Response]:
+        return self.render(
             visit.request, visit.session, visit.account, status, error=key, error_for=section
         )
 
     @staticmethod
-    def _done(what: str) -> Response:
+    def done(what: str) -> Response:
         return RedirectResponse(f"{PATH}?done={what}", status_code=303)
 
     # --- the second factor ---------------------------------------------------------------
@@ -163,21 +175,21 @@ class AccountPages:
         login = visit.account.login
         raw = await self.backend.get_expiring(_pending_key(login))
         if raw is None:
-            return await self._error(visit, "totp", "account.totp.expired")
+            return await self.error(visit, "totp", "account.totp.expired")
         secret = raw.decode()
         if not await totp.use_code(self.backend, login, secret, visit.field("code", 20)):
-            return await self._error(visit, "totp", "account.totp.wrong")
+            return await self.error(visit, "totp", "account.totp.wrong")
         account = await self.backend.get_staff(login)
         if account is None:
             return RedirectResponse("/console/login", status_code=303)
         account.totp_secret = secret
         await self.auth.save_staff(account)
         await self.backend.delete_expiring(_pending_key(login))
-        return self._done("totp_on")
+        return self.done("totp_on")
 
     async def totp_cancel(self, visit: Visit) -> Response:
         await self.backend.delete_expiring(_pending_key(visit.account.login))
-        return self._done("totp_cancelled")
+        return self.done("totp_cancelled")
 
     async def totp_disable(self, visit: Visit) -> Response:
         secret = visit.account.totp_secret
@@ -185,31 +197,31 @@ class AccountPages:
             return RedirectResponse(PATH, status_code=303)
         login = visit.account.login
         if not await totp.use_code(self.backend, login, secret, visit.field("code", 20)):
-            return await self._error(visit, "totp", "account.totp.wrong")
+            return await self.error(visit, "totp", "account.totp.wrong")
         await self.auth.remove_totp(login)
-        return self._done("totp_off")
+        return self.done("totp_off")
 
     # --- the password --------------------------------------------------------------------
     async def password(self, visit: Visit) -> Response:
         new = visit.field("new")
         if new != visit.field("repeat"):
-            return await self._error(visit, "password", "account.password.mismatch")
+            return await self.error(visit, "password", "account.password.mismatch")
         problem = password_problem(new)
         if problem is not None:
-            return await self._error(visit, "password", problem)
+            return await self.error(visit, "password", problem)
         checked = await self.auth.confirm_password(
             visit.account, visit.field("current"), visit.address
         )
         if checked is SignIn.LOCKED:
-            return await self._error(visit, "password", "login.locked", status=429)
+            return await self.error(visit, "password", "login.locked", status=429)
         if checked is SignIn.FAILED:
-            return await self._error(visit, "password", "account.password.wrong")
+            return await self.error(visit, "password", "account.password.wrong")
         account = await self.auth.set_password(visit.account.login, new)
         await self.auth.close_session(visit.session_id)
         if account is None:
             return RedirectResponse("/console/login", status_code=303)
         # Every other session is void now; this browser carries on in a new one.
         session_id, _ = await self.auth.open_session(account)
-        response = self._done("password")
+        response = self.done("password")
         set_session_cookie(response, self.auth.settings, session_id)
         return response
