@@ -9,6 +9,7 @@ import { PendingLines, cardItem, eventWhen, messageItem, systemItem } from "../w
 import { IdentityGuard } from "../widget/guard.js";
 import { translator } from "../widget/texts.js";
 import { Notifier, grown } from "./notify.js";
+import { fillReply, matchReplies, replyQuery } from "./replies.js";
 
 const TYPING_STALE = 8000; // hide a visitor's indicator if not refreshed
 const TAKE_REFUSED = ["queue_empty", "capacity_reached", "paused", "not_your_pole", "unknown_pole", "unavailable", "rate_limited"];
@@ -33,6 +34,7 @@ const state = {
   alias: "",
   colleagues: [], // as last listed by the server (`colleagues`), available ones first
   invitations: new Map(), // `${conversation}:${colleague}` -> invitation info, both ways
+  replies: [], // canned replies: the counsellor's own, then those shared with their poles
   available: true,
   capacity: 0,
   conversations: new Map(), // id -> conversation view (see makeConversation)
@@ -225,7 +227,9 @@ function makeConversation(info) {
     sendMessage(c);
     if (!c.guard.open) textarea.focus();
   });
+  wireReplies(c, textarea);
   textarea.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented) return; // a canned reply was chosen with Enter
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       sendMessage(c);
@@ -526,6 +530,79 @@ function sendMessage(c) {
   socket.sendReliable(frame);
 }
 
+// --- canned replies: "/" then a few letters in the compose box ---------------------------
+function wireReplies(c, textarea) {
+  const list = c.pane.querySelector(".reply-choices");
+  const count = c.pane.querySelector(".reply-count");
+  list.id = `replies-${c.id}`;
+  textarea.setAttribute("aria-controls", list.id);
+  let shown = [];
+  let active = -1;
+  const close = () => {
+    list.hidden = true;
+    shown = [];
+    active = -1;
+    textarea.removeAttribute("aria-activedescendant");
+  };
+  const mark = (index, say = true) => {
+    active = index;
+    for (const [i, li] of [...list.children].entries()) li.setAttribute("aria-selected", String(i === active));
+    const li = list.children[active];
+    textarea.setAttribute("aria-activedescendant", li.id);
+    li.scrollIntoView({ block: "nearest" });
+    if (say) count.textContent = shown[active].name; // moving through them: each is read
+  };
+  const insert = (reply) => {
+    textarea.value = fillReply(reply.text, { pseudonym: c.pseudonym, alias: state.alias });
+    close();
+    textarea.focus();
+    textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+    c.typing.update(true);
+    count.textContent = t("console.replies.inserted", { name: reply.name });
+  };
+  textarea.addEventListener("input", () => {
+    const query = replyQuery(textarea.value);
+    if (query === null || !state.replies.length) return close();
+    shown = matchReplies(state.replies, query);
+    list.replaceChildren();
+    for (const [i, reply] of shown.entries()) {
+      const li = document.createElement("li");
+      li.id = `${list.id}-${i}`;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      const name = document.createElement("span");
+      name.className = "reply-name";
+      name.textContent = reply.name;
+      const text = document.createElement("span");
+      text.className = "reply-text";
+      text.textContent = fillReply(reply.text, { pseudonym: c.pseudonym, alias: state.alias });
+      li.append(name, " ", text);
+      li.addEventListener("mousedown", (event) => event.preventDefault()); // keep the focus
+      li.addEventListener("click", () => insert(reply));
+      list.append(li);
+    }
+    list.hidden = !shown.length;
+    count.textContent = shown.length ? t("console.replies.count", { count: shown.length }) : t("console.replies.none");
+    if (shown.length) mark(0, false);
+    else active = -1;
+  });
+  textarea.addEventListener("keydown", (event) => {
+    if (list.hidden || !shown.length) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      mark((active + (event.key === "ArrowDown" ? 1 : shown.length - 1)) % shown.length);
+    } else if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      insert(shown[active]);
+    } else if (event.key === "Escape") {
+      event.stopPropagation(); // the pane's own Escape would close a form
+      close();
+      count.textContent = "";
+    }
+  });
+  textarea.addEventListener("blur", () => setTimeout(() => document.activeElement !== textarea && close(), 0));
+}
+
 // --- resource cards: search as one types, share in one click (R7) ------------------------
 function cardLabels(card) {
   return {
@@ -775,6 +852,7 @@ function onConsole(frame) {
   state.targets = frame.targets || [];
   state.available = frame.available !== false;
   state.capacity = frame.capacity;
+  state.replies = frame.replies || [];
   drawPresence();
   const held = new Set();
   for (const info of frame.conversations) {

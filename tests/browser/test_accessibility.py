@@ -28,6 +28,7 @@ MANAGER_PAGES = [
     "/manage/resources",
     "/manage/resources/emploi",
     "/manage/resources/emploi/atelier-cv",
+    "/manage/replies/emploi",
     "/manage/sites",
     "/manage/sites/new",
     f"/manage/sites/{DEMO_SITE}",

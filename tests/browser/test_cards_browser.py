@@ -1,6 +1,6 @@
 """A manager adds a card, a counsellor finds it as they type and shares it by keyboard,
 the visitor sees it (text as text) and opens its link in a new tab (R7); the widget
-shows the upcoming events before anyone is taken."""
+shows the upcoming events before anyone is taken. Canned replies, chosen with "/"."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, expect
 from tests.browser.test_accessibility import chat_frame, violations
 from tests.browser.test_chat_browser import take_next
 from tests.browser.widget import Watch, join, open_widget, sign_in, visitor_context
+from tests.clients import Browser as Staff
 from tests.servers import RunningServer
 
 HOSTILE = '<img src=x onerror="document.title=1">'
@@ -87,4 +88,73 @@ def test_a_card_is_found_shared_and_opened(server: RunningServer, browser: Brows
     for watch in (watch_visitor, watch_console):
         watch.check()
     for context in (visitor, counsellor, manager_context):
+        context.close()
+
+
+def test_a_canned_reply_is_chosen_by_keyboard_filled_and_edited_before_it_goes(
+    server: RunningServer, browser: Browser
+) -> None:
+    staff = Staff(server, "dominique")
+    shared = {"name": "atelier", "text": "L'atelier CV a lieu mercredi, {pseudonym}."}
+    assert staff.post("/manage/replies/emploi", shared).status_code == 303
+    staff.http.close()
+
+    counsellor = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+    console = sign_in(counsellor, server)
+    watch_console = Watch(console)
+    console.goto(f"{server.url}/console/account")
+    console.get_by_label("Nom court").fill("bonjour")
+    console.get_by_label("Texte", exact=True).fill("Bonjour {pseudonym}, je suis {alias}.")
+    console.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(console.get_by_role("status").filter(has_text="Réponse ajoutée")).to_be_visible()
+    assert violations(console) == [], "the account page with a reply"
+    console.goto(f"{server.url}/console")
+
+    visitor = visitor_context(browser, width=360, height=740)
+    page = visitor.new_page()
+    page.goto(f"{server.url}/demo")
+    chat = open_widget(page)
+    join(chat, "Trouver un emploi", "Bonjour")
+    pane = take_next(console, "Trouver un emploi")
+    pseudonym = pane.locator(".pane-title").inner_text()
+
+    box = pane.get_by_label("Votre réponse à")
+    box.focus()
+    console.keyboard.type("/")
+    choices = pane.get_by_role("listbox")
+    expect(choices.get_by_role("option")).to_have_count(2)  # her own, then the pole's
+    expect(pane.locator(".reply-count")).to_contain_text("2 réponses toutes prêtes")
+    console.keyboard.type("ate")
+    expect(choices.get_by_role("option")).to_have_count(1)
+    console.keyboard.press("Backspace")
+    console.keyboard.press("Backspace")
+    console.keyboard.press("Backspace")
+    console.keyboard.type("b")
+    first = choices.get_by_role("option").first
+    expect(first).to_have_attribute("aria-selected", "true")
+    assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    assert violations(console) == [], "the console offering canned replies"
+    console.keyboard.press("Enter")  # inserts; does not send
+    expect(box).to_have_value(f"Bonjour {pseudonym}, je suis Camille.")
+    expect(choices).to_be_hidden()
+    expect(chat.get_by_text("je suis Camille")).to_have_count(0)
+    console.keyboard.type(" Que cherchez-vous ?")
+    console.keyboard.press("Enter")
+    expect(
+        chat.get_by_text(f"Bonjour {pseudonym}, je suis Camille. Que cherchez-vous ?")
+    ).to_be_visible()
+    expect(box).to_have_value("")
+
+    # Escape closes the choices and leaves the text; a slash inside a message is just text.
+    console.keyboard.type("/x")
+    expect(pane.locator(".reply-count")).to_have_text("Aucune réponse toute prête ne correspond.")
+    box.fill("")
+    console.keyboard.type("/")
+    expect(choices).to_be_visible()
+    console.keyboard.press("Escape")
+    expect(choices).to_be_hidden()
+    expect(box).to_have_value("/")
+    expect(pane.get_by_role("button", name="Terminer")).to_be_visible()  # the pane is intact
+    watch_console.check()
+    for context in (visitor, counsellor):
         context.close()

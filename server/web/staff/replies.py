@@ -69,8 +69,8 @@ class ReplyPages:
             return await self._refused(visit, reply_id, values, problems)
         try:
             await self._change(visit.account, lambda replies: put_reply(replies, reply))
-        except ConfigError as error:  # thirty already
-            return await self._refused(visit, reply_id, values, {"": str(error)})
+        except ConfigError:  # thirty already
+            return await self._refused(visit, reply_id, values, {}, "account.replies.full")
         return self.pages.done(done)
 
     async def remove(self, visit: Visit) -> Response:
@@ -90,14 +90,19 @@ class ReplyPages:
         await self.auth.save_staff(stored)
 
     def _refused(
-        self, visit: Visit, reply_id: str, values: dict[str, str], problems: dict[str, str]
+        self,
+        visit: Visit,
+        reply_id: str,
+        values: dict[str, str],
+        problems: dict[str, str],
+        error: str = "account.replies.invalid",
     ) -> Awaitable[Response]:
         return self.pages.render(
             visit.request,
             visit.session,
             visit.account,
             400,
-            error="account.replies.invalid",
+            error=error,
             error_for="replies",
             reply_values={"id": reply_id, **values},
             reply_problems=problems,
