@@ -40,7 +40,7 @@ ColleagueId = Annotated[
 
 Author = Literal["visitor", "counsellor", "system"]
 EventKind = Literal[
-    "opened", "message", "card", "renamed", "transferred", "joined", "left", "ended"
+    "opened", "message", "card", "duty", "renamed", "transferred", "joined", "left", "ended"
 ]
 SessionState = Literal["waiting", "talking", "ended"]
 
@@ -195,6 +195,13 @@ class ShareCard(Message, tag="share_card"):
     client_id: ClientId
 
 
+class ShareDuty(Message, tag="share_duty"):
+    """Tell the visitor when this counsellor is usually on duty: a ``duty`` event."""
+
+    conversation: Slug
+    client_id: ClientId
+
+
 CounsellorMessage = (
     ConsoleHello
     | Take
@@ -210,6 +217,7 @@ CounsellorMessage = (
     | LeaveConversation
     | FindCards
     | ShareCard
+    | ShareDuty
 )
 
 
@@ -278,9 +286,20 @@ class CardInfo(msgspec.Struct, omit_defaults=True):
     place: str = ""
 
 
+class DutyInfo(msgspec.Struct):
+    """A line of a counsellor's usual duty: at ``pole`` on ``days`` (``monday`` …
+    ``sunday``), from ``start`` to ``end`` (HH:MM, the site's local time)."""
+
+    pole: str
+    days: list[str]
+    start: str
+    end: str
+
+
 class Event(Message, tag="event"):
     """One conversation event, numbered from 1 without gaps per conversation.
-    A ``card`` event carries the card shared, as it was then."""
+    A ``card`` event carries the card shared, as it was then; a ``duty`` event the
+    counsellor's usual hours on duty, as they were then."""
 
     conversation: str
     seq: int
@@ -292,6 +311,7 @@ class Event(Message, tag="event"):
     alias: str | None = None
     pole: str | None = None
     card: CardInfo | None = None
+    duty: list[DutyInfo] | None = None
 
 
 class TypingNotice(Message, tag="typing"):
@@ -402,6 +422,8 @@ class Console(Message, tag="console"):
     invitations: list[InvitationInfo] = []
     #: The counsellor's own canned replies, then those shared with their poles.
     replies: list[ReplyInfo] = []
+    #: Their usual hours on duty, as set on /console/account (shared with ``share_duty``).
+    duty: list[DutyInfo] = []
 
 
 class Queues(Message, tag="queues"):

@@ -5,7 +5,7 @@
 import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "../protocol/client.js";
 import * as frames from "../protocol/frames.js";
 // The console reuses the widget's conversation thread component (and thread.css).
-import { PendingLines, cardItem, eventWhen, messageItem, systemItem } from "../widget/thread.js";
+import { PendingLines, cardItem, dutyItem, dutyLines, eventWhen, messageItem, systemItem } from "../widget/thread.js";
 import { IdentityGuard } from "../widget/guard.js";
 import { translator } from "../widget/texts.js";
 import { Notifier, grown } from "./notify.js";
@@ -35,6 +35,7 @@ const state = {
   colleagues: [], // as last listed by the server (`colleagues`), available ones first
   invitations: new Map(), // `${conversation}:${colleague}` -> invitation info, both ways
   replies: [], // canned replies: the counsellor's own, then those shared with their poles
+  duty: [], // the counsellor's usual hours on duty, to share
   available: true,
   capacity: 0,
   conversations: new Map(), // id -> conversation view (see makeConversation)
@@ -492,6 +493,20 @@ function onEvent(event) {
   } else if (event.kind === "card" && event.card) {
     c.pending.settle(event.client_id);
     addLine(c, cardLine(c, event));
+  } else if (event.kind === "duty" && event.duty) {
+    const mine = !event.alias || event.alias === state.alias;
+    const alias = event.alias || state.alias;
+    addLine(
+      c,
+      dutyItem({
+        mine,
+        author: mine ? t("console.message.you") : alias,
+        status: clock.format(new Date(event.at)),
+        heading: t("duty.heading", { alias }),
+        lines: dutyLines(event.duty, t, lang, poleName),
+        note: t("duty.note", { alias }),
+      }),
+    );
   } else if (event.kind === "transferred") {
     c.people = [];
     // History for whoever took the visitor next; the one who sent them gets `released`.
@@ -652,6 +667,19 @@ function wireCards(c) {
     ask();
   });
   c.pane.querySelector(".cards-close").addEventListener("click", () => closeCards(c));
+  c.pane.querySelector(".duty-share").addEventListener("click", () => {
+    if (c.ended || !state.duty.length) return;
+    socket.sendReliable(frames.shareDuty(c.id, newClientId())); // the echo draws it
+    status(t("console.duty.shared"));
+  });
+  drawDutyShare(c);
+}
+
+/** The "share my hours on duty" button, or where to set them first. */
+function drawDutyShare(c) {
+  const has = state.duty.length > 0;
+  c.pane.querySelector(".duty-share").hidden = !has;
+  c.pane.querySelector(".duty-none").hidden = has;
 }
 
 function closeCards(c) {
@@ -853,6 +881,8 @@ function onConsole(frame) {
   state.available = frame.available !== false;
   state.capacity = frame.capacity;
   state.replies = frame.replies || [];
+  state.duty = frame.duty || [];
+  for (const c of state.conversations.values()) drawDutyShare(c);
   drawPresence();
   const held = new Set();
   for (const info of frame.conversations) {

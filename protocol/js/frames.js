@@ -235,6 +235,10 @@ export function shareCard(conversation, card, clientId) {
   };
 }
 
+export function shareDuty(conversation, clientId) {
+  return { type: "share_duty", conversation: need(conversation, SLUG, "conversation"), client_id: need(clientId, CLIENT_ID, "client_id") };
+}
+
 /** The builders by endpoint, for tests and for anyone who wants to enumerate them. */
 export const visitorFrames = Object.freeze({
   hello: visitorHello,
@@ -260,4 +264,5 @@ export const consoleFrames = Object.freeze({
   leave_conversation: leaveConversation,
   find_cards: findCards,
   share_card: shareCard,
+  share_duty: shareDuty,
 });

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import msgspec
 
+from .duty import DutySlot
 from .errors import CapacityReached, ConfigError, IllegalTransition, Paused
 from .replies import Reply
 
@@ -40,6 +41,8 @@ class StaffAccount(msgspec.Struct):
     capacity: int | None = None
     #: The counsellor's own canned replies (see :mod:`server.core.replies`).
     replies: list[Reply] = []
+    #: Their usual hours on duty, to share with a visitor (see :mod:`server.core.duty`).
+    duty: list[DutySlot] = []
 
     def __post_init__(self) -> None:
         if self.capacity is not None and not 1 <= self.capacity <= MAX_CAPACITY:

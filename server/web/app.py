@@ -33,6 +33,7 @@ from .security import SecurityHeaders, origin_allowed
 from .settings import Settings
 from .staff.account import AccountPages
 from .staff.auth import SESSION_COOKIE, Auth, hash_password
+from .staff.duty import DutyPages
 from .staff.replies import ReplyPages
 from .staff.signin import SignInPages
 from .templates import Templates
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         *SignInPages(auth, templates).routes(),
         *account.routes(),
         *ReplyPages(account).routes(),
+        *DutyPages(account).routes(),
         *manage_routes(chat, auth, templates, keys),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/console", console_socket),

@@ -107,7 +107,17 @@ def test_a_canned_reply_is_chosen_by_keyboard_filled_and_edited_before_it_goes(
     console.get_by_label("Texte", exact=True).fill("Bonjour {pseudonym}, je suis {alias}.")
     console.get_by_role("button", name="Ajouter", exact=True).click()
     expect(console.get_by_role("status").filter(has_text="Réponse ajoutée")).to_be_visible()
-    assert violations(console) == [], "the account page with a reply"
+    line = console.get_by_role("group", name="Permanence 1")
+    line.get_by_label("Pôle").select_option(label="Trouver un emploi")
+    line.get_by_label("Mardi").check()
+    line.get_by_label("Jeudi").check()
+    line.get_by_label("De").fill("14:00")
+    line.get_by_label("à", exact=True).fill("18:00")
+    console.get_by_role("button", name="Enregistrer mes permanences").click()
+    expect(
+        console.get_by_role("status").filter(has_text="Permanences enregistrées")
+    ).to_be_visible()
+    assert violations(console) == [], "the account page with a reply and hours on duty"
     console.goto(f"{server.url}/console")
 
     visitor = visitor_context(browser, width=360, height=740)
@@ -144,6 +154,18 @@ def test_a_canned_reply_is_chosen_by_keyboard_filled_and_edited_before_it_goes(
         chat.get_by_text(f"Bonjour {pseudonym}, je suis Camille. Que cherchez-vous ?")
     ).to_be_visible()
     expect(box).to_have_value("")
+
+    # Her hours on duty, shared from the Resources panel: the visitor reads them in words.
+    pane.get_by_role("button", name="Ressources").click()
+    pane.get_by_role("button", name="Partager mes permanences").click()
+    duty = chat.locator(".resource-duty")
+    expect(duty).to_contain_text("Camille est habituellement présent·e")
+    expect(duty).to_contain_text(
+        "au pôle « Trouver un emploi » le mardi et le jeudi, de 14:00 à 18:00"
+    )
+    expect(duty).to_contain_text("Ce n'est pas un rendez-vous")
+    pane.get_by_role("button", name="Fermer").click()
+    box.focus()
 
     # Escape closes the choices and leaves the text; a slash inside a message is just text.
     console.keyboard.type("/x")

@@ -203,6 +203,7 @@ const consoleCases = [
   ["find_cards", consoleFrames.find_cards("atelier cv", "a1b2")],
   ["find_cards", consoleFrames.find_cards("x".repeat(300))],
   ["share_card", consoleFrames.share_card("a1b2", "atelier-cv", "c-7")],
+  ["share_duty", consoleFrames.share_duty("a1b2", "d-7")],
 ];
 
 test("a card is named by its id", () => {

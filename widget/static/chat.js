@@ -8,7 +8,7 @@ import { IdentityGuard } from "./guard.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
 import { setupProof } from "./proof.js";
 import { translator } from "./texts.js";
-import { PendingLines, cardBody, cardItem, eventWhen, messageItem, systemItem } from "./thread.js";
+import { PendingLines, cardBody, cardItem, dutyItem, dutyLines, eventWhen, messageItem, systemItem } from "./thread.js";
 
 const TOKEN_KEY = "parole:token";
 const READ_KEY = "parole:read";
@@ -617,6 +617,19 @@ function onEvent(event) {
     if (event.author === "counsellor") setTyping(false);
     const status = clock.format(new Date(event.at));
     addLine(cardItem({ mine: false, author: event.alias || state.alias, status, card: event.card, labels: cardLabels(event.card) }));
+    countUnread(event);
+  } else if (event.kind === "duty" && event.duty) {
+    const alias = event.alias || state.alias;
+    addLine(
+      dutyItem({
+        mine: false,
+        author: alias,
+        status: clock.format(new Date(event.at)),
+        heading: t("duty.heading", { alias }),
+        lines: dutyLines(event.duty, t, lang, poleName),
+        note: t("duty.note", { alias }),
+      }),
+    );
     countUnread(event);
   } else if (event.kind === "joined" || event.kind === "left") {
     const at = state.people.findIndex((p) => p.alias === event.alias);

@@ -189,3 +189,54 @@ export function eventWhen(card, lang) {
   const text = day.format(new Date(Date.UTC(y, m - 1, d)));
   return card.start ? `${text}, ${card.start}` : text;
 }
+
+const WEEK = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
+/**
+ * A counsellor's usual hours on duty, one text per line: "au pôle « Emploi » le mardi
+ * et le jeudi, de 14:00 à 18:00". `t` is the page's translator (keys `duty.line` and
+ * `duty.day`), `poleName` turns a pole id into its name.
+ */
+export function dutyLines(duty, t, lang, poleName) {
+  const names = new Intl.DateTimeFormat(lang, { weekday: "long", timeZone: "UTC" });
+  const list = new Intl.ListFormat(lang, { type: "conjunction" });
+  return duty.map((slot) => {
+    const days = slot.days
+      .filter((day) => WEEK.includes(day))
+      .map((day) => t("duty.day", { day: names.format(new Date(Date.UTC(2024, 0, 1 + WEEK.indexOf(day)))) }));
+    return t("duty.line", { pole: poleName(slot.pole), days: list.format(days), start: slot.start, end: slot.end });
+  });
+}
+
+/** The `duty` event: who, when they are usually there, and that it is no appointment. */
+export function dutyItem({ mine, author, status, heading, lines, note }) {
+  const li = document.createElement("li");
+  li.className = `msg msg-card ${mine ? "msg-mine" : "msg-theirs"}`;
+  const meta = document.createElement("p");
+  meta.className = "msg-meta";
+  const who = document.createElement("span");
+  who.className = "msg-author";
+  who.textContent = author;
+  const when = document.createElement("span");
+  when.className = "msg-status";
+  when.textContent = status;
+  meta.append(who, " ", when);
+  const box = document.createElement("article");
+  box.className = "resource resource-duty";
+  const title = document.createElement("p");
+  title.className = "resource-title";
+  title.textContent = heading;
+  const items = document.createElement("ul");
+  items.className = "resource-lines";
+  for (const line of lines) {
+    const item = document.createElement("li");
+    item.textContent = line;
+    items.append(item);
+  }
+  const fine = document.createElement("p");
+  fine.className = "resource-text";
+  fine.textContent = note;
+  box.append(title, items, fine);
+  li.append(meta, box);
+  return li;
+}

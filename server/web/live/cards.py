@@ -1,4 +1,5 @@
-"""Resource cards in the console: found as the counsellor types, shared in one step (R7).
+"""Resource cards in the console: found as the counsellor types, shared in one step (R7);
+and the counsellor's usual hours on duty, shared the same way.
 
 A search covers every published pole's live cards, the conversation's pole first:
 the accueil orients visitors to the other poles, and so do counsellors. Sharing
@@ -9,7 +10,7 @@ changes no conversation.
 
 from __future__ import annotations
 
-from protocol.messages import CardInfo, Event
+from protocol.messages import CardInfo, DutyInfo, Event
 from server.core.conversations import ConversationState
 from server.core.errors import IllegalTransition, NotFound, ParoleError
 from server.core.resources import Card
@@ -32,6 +33,10 @@ def card_info(card: Card) -> CardInfo:
     )
 
 
+def duty_info(account: StaffAccount) -> list[DutyInfo]:
+    return [DutyInfo(s.pole, list(s.days), s.start, s.end) for s in account.duty]
+
+
 class Cards:
     def __init__(self, chat: Chat) -> None:
         self.chat = chat
@@ -50,9 +55,7 @@ class Cards:
     async def share(
         self, account: StaffAccount, conversation_id: str, card_id: str, client_id: str
     ) -> Event:
-        conversation = await self.chat.owned(account, conversation_id)
-        if conversation.state is not ConversationState.ACTIVE:
-            raise IllegalTransition("this conversation has ended")
+        await self._active(account, conversation_id)
         cite = await self.chat.cite()
         card = (await self.chat.backend.get_library()).card(card_id)
         if card is None or card.retired or cite.pole(card.pole) is None:
@@ -69,3 +72,28 @@ class Cards:
         except NotFound:
             raise ParoleError(conversation_id, code="unknown_conversation") from None
         return event
+
+    async def share_duty(
+        self, account: StaffAccount, conversation_id: str, client_id: str
+    ) -> Event:
+        """The counsellor's usual hours on duty, as a ``duty`` event (charter 002)."""
+        await self._active(account, conversation_id)
+        if not account.duty:
+            raise IllegalTransition("no hours on duty to share: set them on /console/account")
+        try:
+            event, _ = await self.chat.append(
+                conversation_id,
+                "duty",
+                "counsellor",
+                client_id=client_id,
+                alias=account.alias,
+                duty=duty_info(account),
+            )
+        except NotFound:
+            raise ParoleError(conversation_id, code="unknown_conversation") from None
+        return event
+
+    async def _active(self, account: StaffAccount, conversation_id: str) -> None:
+        conversation = await self.chat.owned(account, conversation_id)
+        if conversation.state is not ConversationState.ACTIVE:
+            raise IllegalTransition("this conversation has ended")

@@ -40,6 +40,7 @@ from protocol.messages import (
     Released,
     ReplyInfo,
     ShareCard,
+    ShareDuty,
     Take,
     Transfer,
     TypingNotice,
@@ -53,7 +54,7 @@ from server.core.poles import Cite, Pole
 from server.core.staff import Desk, Presence, StaffAccount
 
 from ..staff.auth import StaffSession
-from .cards import Cards
+from .cards import Cards, duty_info
 from .chat import (
     CONFIG_CHANNEL,
     CONSOLE,
@@ -137,6 +138,9 @@ class ConsoleConnection(Connection):
         elif isinstance(frame, ShareCard):
             cards = Cards(chat)
             event = await cards.share(self.account, frame.conversation, frame.card, frame.client_id)
+            await self.deliver(event)
+        elif isinstance(frame, ShareDuty):
+            event = await Cards(chat).share_duty(self.account, frame.conversation, frame.client_id)
             await self.deliver(event)
         else:
             await self._colleagues(frame)
@@ -274,6 +278,7 @@ class ConsoleConnection(Connection):
                 replies=[
                     ReplyInfo(id=r.id, name=r.name, text=r.text, pole=r.pole) for r in replies
                 ],
+                duty=duty_info(self.account),
             )
         )
         for info in infos:

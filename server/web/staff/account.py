@@ -5,7 +5,8 @@
   the account; *disable* needs a current code.
 - The password: the current one is required (and throttled like a sign-in); a new one
   ends every session opened so far and opens a fresh one for this browser.
-- The counsellor's own canned replies: :mod:`server.web.staff.replies`.
+- The counsellor's own canned replies (:mod:`server.web.staff.replies`) and usual
+  hours on duty (:mod:`server.web.staff.duty`).
 
 Every POST carries the session's CSRF token; good ones redirect with ``?done=<what>``.
 """
@@ -22,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server.core.duty import MAX_SLOTS, DutySlot
+from server.core.schedules import WEEKDAYS
 from server.core.staff import StaffAccount
 
 from ..templates import Templates
@@ -49,6 +52,7 @@ DONE = frozenset(
         "reply_added",
         "reply_saved",
         "reply_removed",
+        "duty",
     }
 )
 
@@ -71,6 +75,12 @@ class Visit:
 
 
 Handler = Callable[[Visit], Awaitable[Response]]
+
+
+def duty_rows(slots: list[DutySlot]) -> list[dict[str, Any]]:
+    """The duty form's lines for stored hours, then empty ones to fill."""
+    rows = [{"pole": s.pole, "days": list(s.days), "start": s.start, "end": s.end} for s in slots]
+    return rows + [{"pole": "", "days": [], "start": "", "end": ""}] * (MAX_SLOTS - len(rows))
 
 
 def _pending_key(login: str) -> str:
@@ -121,6 +131,10 @@ class AccountPages:
         context.setdefault("error_for", "")
         context.setdefault("reply_values", {})
         context.setdefault("reply_problems", {})
+        context.setdefault("duty_problems", {})
+        context.setdefault("duty_values", duty_rows(account.duty))
+        cite = await self.backend.get_cite()
+        poles = [p for p in (cite.published if cite else ()) if account.can_staff(p.id)]
         return self.templates.render(
             request,
             "account.html",
@@ -132,6 +146,8 @@ class AccountPages:
             pending=pending,
             min_password=MIN_PASSWORD,
             replies=account.replies,
+            duty_poles=poles,
+            weekdays=WEEKDAYS,
             **context,
         )
 
