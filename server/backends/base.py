@@ -30,6 +30,7 @@ import msgspec
 from protocol.messages import Event
 from server.core.attestation import Keyring
 from server.core.conversations import Conversation
+from server.core.feedback import Comment
 from server.core.poles import Cite
 from server.core.resources import Library
 from server.core.staff import Desk, StaffAccount
@@ -121,6 +122,11 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def delete_expiring(self, key: str) -> None: ...
+
+    @abc.abstractmethod
+    async def init_expiring(self, key: str, value: bytes, ttl: float) -> bytes:
+        """Store ``value`` for ``ttl`` seconds unless ``key`` holds one; return what it
+        holds. Processes that need the same secret at once all get the first one."""
 
     @abc.abstractmethod
     async def count(self, key: str, ttl: float) -> int:
@@ -274,6 +280,25 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def recent_takes(self, pole: str) -> list[float]:
         """The remembered take times of ``pole``, oldest first."""
+
+    # --- anonymous figures (durable) ----------------------------------------------------
+    @abc.abstractmethod
+    async def count_figure(self, figure: str, cell: str, by: int = 1) -> None:
+        """Add ``by`` to the counter ``cell`` of ``figure``, atomically, durably (see
+        :mod:`server.core.feedback`): counts with no visitor, session or time in them."""
+
+    @abc.abstractmethod
+    async def figures(self, figure: str) -> dict[str, int]:
+        """Every cell of ``figure`` and its count."""
+
+    @abc.abstractmethod
+    async def add_comment(self, comment: Comment) -> None:
+        """Keep a visitor's comment until its ``until`` (epoch seconds)."""
+
+    @abc.abstractmethod
+    async def comments(self, now: float) -> list[Comment]:
+        """The comments kept, oldest first; those whose ``until`` has passed are
+        dropped (:meth:`sweep` drops them too, read or not)."""
 
     # --- leases ------------------------------------------------------------------------
     @abc.abstractmethod

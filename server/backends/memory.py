@@ -22,6 +22,7 @@ from server.core.attestation import Keyring
 from server.core.conversations import Conversation, ConversationLog
 from server.core.errors import NotFound
 from server.core.estimates import KEPT, WINDOW
+from server.core.feedback import Comment
 from server.core.leases import LeaseTable
 from server.core.poles import Cite
 from server.core.queues import PoleQueue
@@ -53,6 +54,8 @@ class MemoryBackend(Backend):
         self._ticket = 0
         self._hub = Hub()
         self._decode_cite = CiteDecoder()
+        self._figures: dict[str, dict[str, int]] = {}
+        self._comments: list[Comment] = []
 
     # --- the store ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes | None:
@@ -107,6 +110,7 @@ class MemoryBackend(Backend):
 
     async def sweep(self) -> None:
         self._reap()
+        self._drop_comments(time.time())
 
     # --- the state file ----------------------------------------------------------------
     async def start(self) -> None:
@@ -126,6 +130,8 @@ class MemoryBackend(Backend):
         self._set("library", _encode(state.library), None)
         for account in state.staff:
             self._set(f"staff:{account.login}", _encode(account), None)
+        self._figures = {name: dict(cells) for name, cells in state.figures.items()}
+        self._comments = list(state.comments)
 
     async def close(self) -> None:
         if self._state_file is not None:
@@ -146,6 +152,8 @@ class MemoryBackend(Backend):
                 staff=staff,
                 keyring=self._load("keyring", Keyring),
                 library=self._load("library", Library) or Library(),
+                figures=self._figures,
+                comments=self._comments,
             )
         )
 
@@ -219,6 +227,13 @@ class MemoryBackend(Backend):
             return 1
         value = int(raw) + 1
         self._values[name] = (str(value).encode(), self._values[name][1])
+        return value
+
+    async def init_expiring(self, key: str, value: bytes, ttl: float) -> bytes:
+        stored = self._get(f"secret:{key}")
+        if stored is not None:
+            return stored
+        self._set(f"secret:{key}", value, ttl)
         return value
 
     # --- visitors and queues -----------------------------------------------------------
@@ -373,6 +388,29 @@ class MemoryBackend(Backend):
 
     async def recent_takes(self, pole: str) -> list[float]:
         return self._load(f"takes:{pole}", list[float]) or []
+
+    # --- anonymous figures -------------------------------------------------------------
+    async def count_figure(self, figure: str, cell: str, by: int = 1) -> None:
+        cells = self._figures.setdefault(figure, {})
+        cells[cell] = cells.get(cell, 0) + by
+        self._save()
+
+    async def figures(self, figure: str) -> dict[str, int]:
+        return dict(self._figures.get(figure, {}))
+
+    async def add_comment(self, comment: Comment) -> None:
+        self._comments.append(comment)
+        self._save()
+
+    async def comments(self, now: float) -> list[Comment]:
+        self._drop_comments(now)
+        return list(self._comments)
+
+    def _drop_comments(self, now: float) -> None:
+        kept = [comment for comment in self._comments if comment.until > now]
+        if len(kept) != len(self._comments):
+            self._comments = kept
+            self._save()
 
     # --- leases ------------------------------------------------------------------------
     async def renew_leases(self, kind: str, members: list[str], ttl: float) -> None:

@@ -10,6 +10,8 @@ Key layout (all under ``parole:``; documented for operators in ``ops/redis.md``)
 - ``conversation:<id>``, its log ``log:<id>`` (a Stream whose entry ids are ``<seq>-0``)
   and ``client-ids:<id>`` (HASH author:client_id -> seq), all with the same TTL;
 - ``secret:<key>`` (TTL; counters too), ``leases:<kind>`` (ZSET member -> expiry time);
+- durable anonymous figures: ``figures:<figure>`` (HASH cell -> count) and ``comments``
+  (ZSET of comments by the time they are due, dropped at every sweep);
 - pub/sub channels ``parole:ch:<channel>``, one connection per process for all of them.
 
 Times that must agree across processes (expiry, leases) are taken from Redis's clock.
@@ -23,6 +25,7 @@ import contextlib
 import functools
 import logging
 import secrets
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
@@ -36,6 +39,7 @@ from server.core.attestation import Keyring
 from server.core.conversations import HOLDERS, Conversation
 from server.core.errors import IllegalTransition, NotFound, NotHeld, Unavailable
 from server.core.estimates import KEPT, WINDOW
+from server.core.feedback import Comment
 from server.core.poles import Cite
 from server.core.resources import Library
 from server.core.staff import Desk, StaffAccount
@@ -460,10 +464,12 @@ class RedisBackend(Backend):
 
     @_available
     async def sweep(self) -> None:
-        """Reap every queue's expired entries (keys expire by themselves)."""
+        """Reap every queue's expired entries and the comments due (keys expire by
+        themselves)."""
         async for expiry in self.redis.scan_iter(match=f"{PREFIX}queue-exp:*", count=100):
             queue = PREFIX + "queue:" + expiry.decode().split(":", 2)[2]
             await self._scripts["sweep"](keys=[queue, expiry])
+        await self.redis.zremrangebyscore(PREFIX + "comments", "-inf", time.time())
 
     @_available
     async def publish(self, channel: str, payload: bytes) -> None:
@@ -567,6 +573,14 @@ class RedisBackend(Backend):
     @_available
     async def delete_expiring(self, key: str) -> None:
         await self.redis.delete(f"{PREFIX}secret:{key}")
+
+    @_available
+    async def init_expiring(self, key: str, value: bytes, ttl: float) -> bytes:
+        name = f"{PREFIX}secret:{key}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(name, value, px=_ms(ttl), nx=True).get(name)
+            _, stored = await pipe.execute()
+        return bytes(stored) if stored is not None else value
 
     @_available
     async def count(self, key: str, ttl: float) -> int:
@@ -812,6 +826,28 @@ class RedisBackend(Backend):
     @_available
     async def recent_takes(self, pole: str) -> list[float]:
         return [float(at) for at in await self.redis.lrange(f"{PREFIX}takes:{pole}", 0, -1)]
+
+    # --- anonymous figures -------------------------------------------------------------
+    @_available
+    async def count_figure(self, figure: str, cell: str, by: int = 1) -> None:
+        await self.redis.hincrby(f"{PREFIX}figures:{figure}", cell, by)
+
+    @_available
+    async def figures(self, figure: str) -> dict[str, int]:
+        found = await self.redis.hgetall(f"{PREFIX}figures:{figure}")
+        return {cell.decode(): int(count) for cell, count in found.items()}
+
+    @_available
+    async def add_comment(self, comment: Comment) -> None:
+        await self.redis.zadd(PREFIX + "comments", {_encode(comment): comment.until})
+
+    @_available
+    async def comments(self, now: float) -> list[Comment]:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(PREFIX + "comments", "-inf", now)
+            pipe.zrange(PREFIX + "comments", 0, -1)
+            _, found = await pipe.execute()
+        return [msgspec.msgpack.decode(raw, type=Comment) for raw in found]
 
     # --- leases ------------------------------------------------------------------------
     @_available

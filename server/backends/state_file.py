@@ -1,6 +1,7 @@
 """The memory backend's durable values in a local file, so a restart keeps the Cité.
 
-Only the configuration goes there: the Cité, its resource cards and the staff
+Only the configuration goes there: the Cité, its resource cards, the anonymous
+figures and comments (until due), and the staff
 accounts (password hashes and TOTP secrets included, hence mode 0600). Visitors,
 conversations, desks and expiring keys never do. Every change rewrites the whole
 file atomically (temporary file, fsync, rename, fsync of the folder): a crash
@@ -23,6 +24,7 @@ import msgspec
 
 from server.core.attestation import Keyring
 from server.core.errors import ParoleError
+from server.core.feedback import Comment
 from server.core.poles import Cite
 from server.core.resources import Library
 from server.core.staff import StaffAccount
@@ -41,6 +43,9 @@ class State(msgspec.Struct, kw_only=True):
     #: The keys signing proofs of visit (their private halves: keep the file private).
     keyring: Keyring | None = None
     library: Library = msgspec.field(default_factory=Library)
+    #: Anonymous counters (see server.core.feedback), and visitors' comments until due.
+    figures: dict[str, dict[str, int]] = {}
+    comments: list[Comment] = []
 
 
 class StateFileError(ParoleError):

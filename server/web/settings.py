@@ -90,6 +90,10 @@ class Settings:
     capacity: int = 3
     #: Seconds an invitation to a colleague (or a direct transfer) waits for an answer.
     invitation_ttl: float = 60.0
+    #: Days a visitor's comment on a conversation is kept (its pole and month only).
+    comment_retention_days: int = 90
+    #: Seconds a blocked source cannot join again (a keyed hash of its address only).
+    block_cooldown: float = 1800.0
     #: Language of the catalog used when the visitor's cannot be served.
     default_lang: str = "fr"
     #: Mark cookies Secure (set it when served over HTTPS).

@@ -23,6 +23,7 @@ from server.core.attestation import Keyring, SigningKey
 from server.core.conversations import Conversation, ConversationState
 from server.core.errors import CapacityReached, ConfigError, IllegalTransition, NotFound
 from server.core.estimates import KEPT
+from server.core.feedback import Comment
 from server.core.poles import Cite, Pole
 from server.core.resources import Card, CardKind, Library
 from server.core.schedules import Closure, Schedule, Site, SiteKind, Slot, SpecialDay, Week
@@ -259,6 +260,62 @@ async def test_the_library_outlives_a_restart(backend_url: str, tmp_path: Path) 
     try:
         assert (await second.get_library()).cards == [a_card("a")]
         assert await second.get_cite() == a_cite()
+    finally:
+        await second.close()
+
+
+async def test_the_first_expiring_secret_proposed_wins(backend: Backend) -> None:
+    first, second = await asyncio.gather(
+        backend.init_expiring("k", b"first", 60), backend.init_expiring("k", b"second", 60)
+    )
+    assert first == second and await backend.get_expiring("k") == first
+    assert await backend.init_expiring("k", b"third", 60) == first
+    assert await backend.init_expiring("short", b"x", SHORT) == b"x"
+    await asyncio.sleep(SHORT + 0.05)
+    assert await backend.init_expiring("short", b"y", 60) == b"y"  # the first one expired
+
+
+async def test_figures_count_exactly_under_contention(backend: Backend) -> None:
+    assert await backend.figures("satisfaction") == {}
+    await asyncio.gather(
+        *(backend.count_figure("satisfaction", "paris|emploi|2026-12|5") for _ in range(50))
+    )
+    await backend.count_figure("satisfaction", "paris|emploi|2026-12|2", by=3)
+    await backend.count_figure("abuse", "emploi|2026-12|reported")
+    assert await backend.figures("satisfaction") == {
+        "paris|emploi|2026-12|5": 50,
+        "paris|emploi|2026-12|2": 3,
+    }
+    assert await backend.figures("abuse") == {"emploi|2026-12|reported": 1}
+
+
+async def test_comments_are_kept_until_due(backend: Backend) -> None:
+    old = Comment("c1", "emploi", "2026-12", "Merci", until=100.0)
+    new = Comment("c2", "emploi", "2026-12", "Merci", until=300.0)
+    await backend.add_comment(old)
+    await backend.add_comment(new)
+    assert await backend.comments(now=50.0) == [old, new]
+    assert await backend.comments(now=200.0) == [new]
+    assert await backend.comments(now=50.0) == [new]  # dropped for good
+    await backend.sweep()  # the wall clock is long past 300: the sweep drops it unread
+    assert await backend.comments(now=0.0) == []
+
+
+async def test_figures_and_comments_outlive_a_restart(backend_url: str, tmp_path: Path) -> None:
+    state = str(tmp_path / "state.json")
+    comment = Comment("c1", "emploi", "2026-12", "Très utile", until=4e9)
+    first = open_backend(backend_url, state_file=state)
+    await first.start()
+    try:
+        await first.count_figure("satisfaction", "paris|emploi|2026-12|5", by=2)
+        await first.add_comment(comment)
+    finally:
+        await first.close()
+    second = open_backend(backend_url, state_file=state)
+    await second.start()
+    try:
+        assert await second.figures("satisfaction") == {"paris|emploi|2026-12|5": 2}
+        assert await second.comments(now=0.0) == [comment]
     finally:
         await second.close()
 

@@ -66,7 +66,16 @@ async def test_the_cite_and_accounts_survive_a_restart_and_nothing_else_is_writt
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     content = json.loads(path.read_text())
-    assert set(content) == {"format", "version", "cite", "staff", "keyring", "library"}
+    assert set(content) == {
+        "format",
+        "version",
+        "cite",
+        "staff",
+        "keyring",
+        "library",
+        "figures",
+        "comments",
+    }
     for needle in ("needle-token", "needle-secret", "Loutre", "c1"):
         assert needle not in path.read_text()
 
