@@ -92,10 +92,22 @@ class Typing(Message, tag="typing"):
 
 
 class Leave(Message, tag="leave"):
-    """Leave the queue, or end the conversation."""
+    """Leave the queue, or end the conversation; ``report``: and report it as
+    inappropriate (counted per pole and month, nothing else kept)."""
+
+    report: bool = False
 
 
-VisitorMessage = Hello | Join | Rename | Send | Typing | Leave
+class Rate(Message, tag="rate"):
+    """The one answer to "how was it?" once a conversation has ended: a score, and
+    maybe a comment, kept apart from the conversation. Skipping sends nothing."""
+
+    conversation: Slug
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+VisitorMessage = Hello | Join | Rename | Send | Typing | Leave | Rate
 
 
 # --- counsellor -> server ---------------------------------------------------------------
@@ -173,6 +185,12 @@ class Withdraw(Message, tag="withdraw"):
     colleague: ColleagueId
 
 
+class Block(Message, tag="block"):
+    """End an abusive conversation and block its source for a while (see PROTOCOL.md)."""
+
+    conversation: Slug
+
+
 class LeaveConversation(Message, tag="leave_conversation"):
     """Leave a conversation colleagues go on with (the last counsellor ends it)."""
 
@@ -215,6 +233,7 @@ CounsellorMessage = (
     | InviteReply
     | Withdraw
     | LeaveConversation
+    | Block
     | FindCards
     | ShareCard
     | ShareDuty
@@ -244,6 +263,8 @@ class Session(Message, tag="session"):
     token: str | None = None
     conversation: str | None = None
     closed: bool = False  # ended because the pole closed before their turn
+    blocked: bool = False  # ended by a counsellor who blocked this source for a while
+    rated: bool = False  # answered "how was it?" already (asked once)
 
 
 class WaitEstimate(msgspec.Struct):
@@ -488,6 +509,12 @@ class InvitationClosed(Message, tag="invitation_closed"):
     queued: bool = False
 
 
+class Rated(Message, tag="rated"):
+    """Answer to ``rate``: the answer is counted (and the comment kept, if any)."""
+
+    conversation: str
+
+
 class Service(Message, tag="service"):
     """The server lost (``false``) or regained (``true``) its shared state.
 
@@ -522,6 +549,7 @@ ServerMessage = (
     | Invitation
     | InvitationClosed
     | CardList
+    | Rated
     | Service
     | Error
 )
@@ -545,6 +573,7 @@ ERROR_CODES = (
     "colleague_unavailable",  # paused, offline, full, or not staffing that pole
     "unknown_invitation",  # withdrawn, answered, expired, or never sent
     "unknown_card",  # no such card, retired, or of a pole no longer published
+    "blocked",  # this source was blocked by a counsellor, for a while
     "resume_failed",
     "rate_limited",
     "unavailable",

@@ -246,6 +246,22 @@ function makeConversation(info) {
     if (socket.send(frames.end(c.id))) pane.querySelector(".confirm").hidden = true; // not while the service is down
   });
   pane.querySelector(".dismiss").addEventListener("click", () => dismiss(c));
+  const blockConfirm = pane.querySelector(".block-confirm");
+  const blockText = pane.querySelector(".block-confirm-text");
+  blockText.id = `block-confirm-${info.id}`;
+  blockConfirm.setAttribute("aria-labelledby", blockText.id);
+  pane.querySelector(".block").addEventListener("click", () => {
+    blockConfirm.hidden = false;
+    pane.querySelector(".block-no").focus();
+  });
+  const closeBlock = () => {
+    blockConfirm.hidden = true;
+    pane.querySelector(".block").focus();
+  };
+  pane.querySelector(".block-no").addEventListener("click", closeBlock);
+  pane.querySelector(".block-yes").addEventListener("click", () => {
+    if (socket.send(frames.block(c.id))) blockConfirm.hidden = true; // `ended` follows
+  });
   wireInvite(c);
   wireCards(c);
   pane.querySelector(".leave").addEventListener("click", () => socket.send(frames.leaveConversation(c.id)));
@@ -277,7 +293,8 @@ function makeConversation(info) {
   });
   pane.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
-    if (!pane.querySelector(".confirm").hidden) closeConfirm(c);
+    if (!blockConfirm.hidden) closeBlock();
+    else if (!pane.querySelector(".confirm").hidden) closeConfirm(c);
     else if (!transfer.hidden) closeTransfer(c);
     else if (!pane.querySelector(".invite").hidden) closeInvite(c);
     else if (!pane.querySelector(".cards").hidden) closeCards(c);
@@ -434,7 +451,9 @@ function markEnded(c, notice = "console.conversation.ended.notice") {
   setTyping(c, false);
   c.pane.querySelector(".compose").hidden = true;
   c.pane.querySelector(".end").hidden = true;
+  c.pane.querySelector(".block").hidden = true;
   c.pane.querySelector(".confirm").hidden = true;
+  c.pane.querySelector(".block-confirm").hidden = true;
   c.pane.querySelector(".transfer").hidden = true;
   c.pane.querySelector(".invite").hidden = true;
   c.pane.querySelector(".dismiss").hidden = false;

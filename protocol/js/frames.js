@@ -143,8 +143,20 @@ export function visitorTyping(active) {
   return { type: "typing", active: Boolean(active) };
 }
 
-export function leave() {
-  return { type: "leave" };
+/** Leave the queue or end the conversation; `report`: and report it as inappropriate. */
+export function leave({ report = false } = {}) {
+  return report ? { type: "leave", report: true } : { type: "leave" };
+}
+
+export const MAX_COMMENT = 500;
+
+/** The one answer to "how was it?": a score 1 to 5 and maybe a comment (cleaned, cut). */
+export function rate({ conversation, score, comment } = {}) {
+  if (!Number.isInteger(score) || score < 1 || score > 5) throw new TypeError("score: 1 to 5");
+  const frame = { type: "rate", conversation: need(conversation, SLUG, "conversation"), score };
+  const text = cut(cleanText(comment ?? ""), MAX_COMMENT);
+  if (text) frame.comment = text;
+  return frame;
 }
 
 // --- counsellor -> server ---------------------------------------------------------------
@@ -215,6 +227,11 @@ export function withdraw(conversation, colleague) {
   return { type: "withdraw", conversation: need(conversation, SLUG, "conversation"), colleague: need(colleague, COLLEAGUE, "colleague") };
 }
 
+/** End an abusive conversation and block its source for a while. */
+export function block(conversation) {
+  return { type: "block", conversation: need(conversation, SLUG, "conversation") };
+}
+
 export function leaveConversation(conversation) {
   return { type: "leave_conversation", conversation: need(conversation, SLUG, "conversation") };
 }
@@ -247,6 +264,7 @@ export const visitorFrames = Object.freeze({
   send: visitorSend,
   typing: visitorTyping,
   leave,
+  rate,
 });
 
 export const consoleFrames = Object.freeze({
@@ -262,6 +280,7 @@ export const consoleFrames = Object.freeze({
   invite_reply: inviteReply,
   withdraw,
   leave_conversation: leaveConversation,
+  block,
   find_cards: findCards,
   share_card: shareCard,
   share_duty: shareDuty,

@@ -41,6 +41,13 @@ class VisitorSession(msgspec.Struct):
     site: str = ""
     #: Ended because the pole closed before their turn came (told so, R3).
     closed: bool = False
+    #: The visitor answered "how was it?" (once per session, so once per conversation).
+    rated: bool = False
+    #: Ended by a counsellor who blocked its source (told so, calmly).
+    blocked: bool = False
+    #: Where it came from, as an HMAC of the client address under the day's key
+    #: (never the address): what a block refuses for a while.
+    source: str = ""
 
     def assign(self, conversation_id: str) -> str:
         """A counsellor took this visitor; returns the conversation they are in now.
@@ -87,6 +94,17 @@ class VisitorSession(msgspec.Struct):
             )
         self.state = VisitorState.ENDED
         self.closed = True
+
+    def rate(self, conversation_id: str) -> None:
+        """The one answer to "how was it?", once the conversation ``conversation_id``
+        (this session's) has ended."""
+        if conversation_id != self.conversation:
+            raise IllegalTransition("not this session's conversation", code="unknown_conversation")
+        if self.state is not VisitorState.ENDED:
+            raise IllegalTransition("the conversation has not ended")
+        if self.rated:
+            raise IllegalTransition("already answered")
+        self.rated = True
 
     def rename(self, pseudonym: str) -> None:
         if self.state is VisitorState.ENDED:

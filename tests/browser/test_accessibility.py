@@ -29,6 +29,7 @@ MANAGER_PAGES = [
     "/manage/resources/emploi",
     "/manage/resources/emploi/atelier-cv",
     "/manage/replies/emploi",
+    "/manage/feedback",
     "/manage/sites",
     "/manage/sites/new",
     f"/manage/sites/{DEMO_SITE}",

@@ -13,6 +13,7 @@ from tests.clients import Browser as Staff
 from tests.servers import RunningServer
 
 HOSTILE = '<img src=x onerror="document.title=1">'
+END_YES = "Oui, terminer"
 
 
 def test_a_card_is_found_shared_and_opened(server: RunningServer, browser: Browser) -> None:
@@ -85,6 +86,25 @@ def test_a_card_is_found_shared_and_opened(server: RunningServer, browser: Brows
     tab.close()
     assert violations(chat_frame(page)) == [], "the widget with a shared card"
     assert page.title() != "1"
+
+    # The visitor ends it and answers the one question, keyboard only.
+    chat.get_by_role("button", name="Terminer", exact=True).click()
+    chat.get_by_role("button", name=END_YES).click()
+    question = chat.get_by_role("group", name="Comment s'est passée cette conversation ?")
+    expect(question).to_be_visible()
+    assert violations(chat_frame(page)) == [], "the satisfaction question"
+    question.get_by_label("4 — satisfait·e").focus()
+    page.keyboard.press("Space")
+    expect(question.get_by_label("4 — satisfait·e")).to_be_checked()
+    chat.get_by_label("Un commentaire (facultatif)").fill("Très utile, écrivez-moi à a@b.fr")
+    chat.get_by_role("button", name="Envoyer", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(chat.get_by_role("status").filter(has_text="Merci pour votre réponse.")).to_be_visible()
+    expect(question).to_be_hidden()
+    boss = Staff(server, "dominique")
+    figures = boss.get("/manage/feedback").text
+    boss.http.close()
+    assert "Très utile, écrivez-moi à [email]" in figures and "a@b.fr" not in figures
     for watch in (watch_visitor, watch_console):
         watch.check()
     for context in (visitor, counsellor, manager_context):

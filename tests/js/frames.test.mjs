@@ -175,7 +175,18 @@ const visitorCases = [
   ["typing", visitorFrames.typing(true)],
   ["typing", visitorFrames.typing(0)],
   ["leave", visitorFrames.leave()],
+  ["leave", visitorFrames.leave({ report: true })],
+  ["rate", visitorFrames.rate({ conversation: "a1b2", score: 5 })],
+  ["rate", visitorFrames.rate({ conversation: "a1b2", score: 1, comment: "é".repeat(900) })],
 ];
+
+test("a score is 1 to 5, and a comment is cleaned and cut to 500 characters", () => {
+  assert.throws(() => visitorFrames.rate({ conversation: "a1b2", score: 6 }), TypeError);
+  assert.throws(() => visitorFrames.rate({ conversation: "a1b2", score: "5" }), TypeError);
+  assert.equal([...visitorFrames.rate({ conversation: "a", score: 3, comment: "é".repeat(900) }).comment].length, 500);
+  assert.equal(visitorFrames.rate({ conversation: "a", score: 3, comment: " \u0000 " }).comment, undefined);
+  assert.deepEqual(visitorFrames.leave({ report: false }), { type: "leave" });
+});
 
 const consoleCases = [
   ["hello", consoleFrames.hello()],
@@ -204,6 +215,7 @@ const consoleCases = [
   ["find_cards", consoleFrames.find_cards("x".repeat(300))],
   ["share_card", consoleFrames.share_card("a1b2", "atelier-cv", "c-7")],
   ["share_duty", consoleFrames.share_duty("a1b2", "d-7")],
+  ["block", consoleFrames.block("a1b2")],
 ];
 
 test("a card is named by its id", () => {

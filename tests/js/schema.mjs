@@ -24,6 +24,7 @@ const ASSERTIONS = new Set([
   "maxLength",
   "pattern",
   "minimum",
+  "maximum",
 ]);
 
 /**
@@ -114,6 +115,7 @@ function checkSchema(schema, where, root = false) {
         if (!isCount(value)) throw new SchemaError(`${at}: must be a non-negative integer`);
         break;
       case "minimum":
+      case "maximum":
         if (typeof value !== "number") throw new SchemaError(`${at}: must be a number`);
         break;
       case "pattern":
@@ -223,6 +225,9 @@ export function loadSchema(document) {
           break;
         case "minimum":
           if (typeof value === "number" && value < rule) errors.push(`${where}: below ${rule}`);
+          break;
+        case "maximum":
+          if (typeof value === "number" && value > rule) errors.push(`${where}: above ${rule}`);
           break;
         default:
           // checkSchema refused it already; this guards schemas changed after loading.

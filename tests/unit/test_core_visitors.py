@@ -162,3 +162,27 @@ def test_a_closed_session_survives_the_round_trip_with_its_site() -> None:
     back = roundtrip(s)
     assert back == s
     assert (back.site, back.closed, back.state) == ("evry", True, VisitorState.ENDED)
+
+
+def test_one_answer_once_the_conversation_has_ended() -> None:
+    s = session()
+    s.assign("c1")
+    with pytest.raises(IllegalTransition):
+        s.rate("c1")  # still talking
+    s.end()
+    with pytest.raises(IllegalTransition) as other:
+        s.rate("c2")
+    assert other.value.code == "unknown_conversation"
+    s.rate("c1")
+    assert s.rated
+    with pytest.raises(IllegalTransition):
+        s.rate("c1")
+    assert roundtrip(s) == s
+
+
+def test_a_session_never_taken_has_nothing_to_rate() -> None:
+    s = session()
+    s.end()
+    with pytest.raises(IllegalTransition) as nothing:
+        s.rate("c1")
+    assert nothing.value.code == "unknown_conversation"

@@ -110,6 +110,8 @@ const state = {
   draft: null, // {pole, question} typed before a reload, put back once the poles are known
   chosen: null, // pole id picked before joining
   asked: null, // a partner link's pole, chosen once the list shows (see askPole)
+  reported: false, // this visitor ended the conversation with a report
+  rateDone: false, // answered or skipped "how was it?" (asked once)
   askedSeen: null, // the last one asked: asked once, not at every showing of the panel
   question: "",
   joinFrame: null, // a join to send once connected
@@ -729,6 +731,37 @@ $("end-no").addEventListener("click", closeConfirm);
 $("end-yes").addEventListener("click", () => {
   if (socket.send(frames.leave())) $("end-confirm").hidden = true; // not while the service is down
 });
+$("end-report").addEventListener("click", () => {
+  if (!socket.send(frames.leave({ report: true }))) return;
+  $("end-confirm").hidden = true;
+  state.reported = true;
+});
+
+// --- "how was it?", once, after a conversation ------------------------------------------
+$("rate").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const chosen = $("rate").querySelector("input[name=score]:checked");
+  if (!chosen) {
+    alertText(t("widget.rate.pick"));
+    $("rate-1").focus();
+    return;
+  }
+  const frame = frames.rate({ conversation: state.conversation, score: Number(chosen.value), comment: $("rate-comment").value });
+  if (socket.send(frame)) $("rate-send").disabled = true; // `rated` thanks the visitor
+});
+$("rate-skip").addEventListener("click", () => {
+  // One click, nothing sent, nothing counted.
+  state.rateDone = true;
+  $("rate").hidden = true;
+  $("ended-heading").focus();
+});
+
+function onRated() {
+  state.rateDone = true;
+  $("rate").hidden = true;
+  $("rate-thanks").textContent = t("widget.rate.thanks");
+  $("ended-heading").focus();
+}
 
 // --- ended, and starting again ----------------------------------------------------------
 function showEnded() {
@@ -740,8 +773,15 @@ function showEnded() {
   $("end").hidden = true;
   $("end-confirm").hidden = true;
   const closed = Boolean(state.session?.closed);
+  const blocked = Boolean(state.session?.blocked);
   $("ended-left").hidden = Boolean(state.conversation) || closed;
   $("ended-closed").hidden = !closed;
+  $("ended-blocked").hidden = !blocked;
+  $("ended-reported").hidden = !state.reported;
+  // Asked once a conversation took place (not after a block or a report).
+  const asked = state.conversation && !blocked && !state.reported && !state.session?.rated;
+  $("rate").hidden = !asked || state.rateDone;
+  if (blocked) storage("del", TOKEN_KEY); // refused from now on: a reload starts afresh
   const next = state.status?.next_opening;
   $("ended-next").hidden = !(closed && next);
   $("ended-next").textContent = next ? t("widget.status.next", { when: moment.format(next) }) : "";
@@ -776,7 +816,12 @@ function reset() {
     people: [],
     readSeq: 0,
     unread: 0,
+    reported: false,
+    rateDone: false,
   });
+  $("rate").reset();
+  $("rate-send").disabled = false;
+  $("rate-thanks").textContent = "";
   drawLasting();
   typing.reset();
   state.seqs.clear();
@@ -886,6 +931,9 @@ function onFrame(frame) {
       break;
     case "error":
       onError(frame);
+      break;
+    case "rated":
+      onRated();
       break;
     default:
       break;

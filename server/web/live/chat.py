@@ -179,6 +179,8 @@ def session_message(session: VisitorSession, token: str | None = None) -> Sessio
         token=token,
         conversation=session.conversation,
         closed=session.closed,
+        blocked=session.blocked,
+        rated=session.rated,
     )
 
 
@@ -293,6 +295,7 @@ class Chat:
         question: str | None,
         client_id: str | None,
         site_id: str | None = None,
+        source: str = "",
     ) -> tuple[VisitorSession, str, int]:
         """A new waiting session; returns it, its resume token and its position.
 
@@ -317,6 +320,7 @@ class Chat:
             question=clean_text(question) if question else None,
             question_client_id=client_id,
             site=site.id,
+            source=source,
         )
         session.attach()
         position = await self.backend.add_visitor(session, self.settings.session_max_age)
@@ -637,7 +641,7 @@ class Chat:
         if len(conversation.counsellors) > 1:
             await self.leave(conversation_id, account.login)
         else:
-            await self._end_for_visitor(conversation, "counsellor")
+            await self.end_for_visitor(conversation, "counsellor")
 
     async def leave(self, conversation_id: str, login: str) -> None:
         """``login`` leaves a conversation colleagues go on with (R6); the visitor and
@@ -688,9 +692,9 @@ class Chat:
                     if len(conversation.counsellors) > 1:  # colleagues go on with it
                         await self.leave(conversation_id, login)
                     else:
-                        await self._end_for_visitor(conversation, "system")
+                        await self.end_for_visitor(conversation, "system")
 
-    async def _end_for_visitor(self, conversation: Conversation, author: str) -> None:
+    async def end_for_visitor(self, conversation: Conversation, author: str) -> None:
         """End a conversation from the counsellor's side and tell the visitor."""
         await self._end_conversation(conversation.id, author)
         try:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+from protocol.messages import Block as BlockFrame
 from protocol.messages import (
     CardList,
     Close,
@@ -73,6 +74,7 @@ from .chat import (
 )
 from .colleagues import Colleagues as ColleagueDesk
 from .connection import Connection
+from .feedback import Feedback
 
 #: Conversations a reconnecting console may ask about beyond those it holds.
 MAX_KNOWN = 20
@@ -139,6 +141,8 @@ class ConsoleConnection(Connection):
             cards = Cards(chat)
             event = await cards.share(self.account, frame.conversation, frame.card, frame.client_id)
             await self.deliver(event)
+        elif isinstance(frame, BlockFrame):
+            await Feedback(chat).block(self.account, frame.conversation)
         elif isinstance(frame, ShareDuty):
             event = await Cards(chat).share_duty(self.account, frame.conversation, frame.client_id)
             await self.deliver(event)

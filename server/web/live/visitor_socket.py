@@ -1,4 +1,5 @@
-"""The visitor's websocket: join a queue, wait, talk, leave; resume after a drop."""
+"""The visitor's websocket: join a queue, wait, talk, leave (maybe reporting the
+conversation), say how it was; resume after a drop."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from protocol.messages import (
     Hello,
     Join,
     Leave,
+    Rate,
+    Rated,
     Rename,
     Send,
     Session,
@@ -24,6 +27,7 @@ from server.core.visitors import VisitorSession, VisitorState
 
 from .chat import VISITOR, Place, Replaced, session_message, visitor_channel
 from .connection import Connection
+from .feedback import Feedback
 from .hours import Hours
 from .positions import Positions
 
@@ -58,8 +62,17 @@ class VisitorConnection(Connection):
         if isinstance(frame, Join):
             if self.session is not None:
                 raise IllegalTransition("already in a queue or a conversation")
+            feedback = Feedback(self.chat)
+            address = self.ws.client.host if self.ws.client else ""
+            if await feedback.blocked(address):
+                raise ParoleError("blocked for a while", code="blocked")
             session, token, _ = await self.chat.join(
-                frame.pole, frame.pseudonym, frame.question, frame.client_id, self.site
+                frame.pole,
+                frame.pseudonym,
+                frame.question,
+                frame.client_id,
+                self.site,
+                source=await feedback.source(address),
             )
             await self._bind(session, token, 0)
             return
@@ -73,8 +86,13 @@ class VisitorConnection(Connection):
         elif isinstance(frame, Typing):
             await self.chat.visitor_typing(session.id, frame.active)
             self._typing = frame.active
+        elif isinstance(frame, Leave) and frame.report:
+            await Feedback(self.chat).report(session)
         elif isinstance(frame, Leave):
             await self.chat.visitor_leave(session.id)
+        elif isinstance(frame, Rate):
+            await Feedback(self.chat).rate(session, frame.conversation, frame.score, frame.comment)
+            self.send(Rated(conversation=frame.conversation))
 
     def _require_session(self) -> VisitorSession:
         if self.session is None:

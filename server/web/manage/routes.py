@@ -22,6 +22,7 @@ from ..proofs.keys import Keys
 from ..staff.auth import Auth
 from ..templates import Templates
 from .base import Errors, ManageBase, Visit
+from .feedback import FeedbackPages
 from .keys import KeyPages
 from .poles import PolePages
 from .replies import ReplyPages
@@ -149,6 +150,7 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
     sites = SitePages(chat, auth, templates)
     resources = ResourcePages(chat, auth, templates)
     replies = ReplyPages(chat, auth, templates)
+    feedback = FeedbackPages(chat, auth, templates)
     staff = StaffPages(chat, auth, templates)
     signing = KeyPages(chat, auth, templates, keys)
     get, post = ["GET"], ["POST"]
@@ -176,6 +178,7 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
         ("/manage/staff", staff.create, post),
         ("/manage/staff/{login}", staff.edit, [*get, *post]),
         ("/manage/staff/{login}/{action:str}", staff.act, post),
+        ("/manage/feedback", feedback.index, get),
         ("/manage/keys", signing.index, get),
         ("/manage/keys", signing.rotate, post),
     ]

@@ -103,6 +103,7 @@ PAGES = [
     "/manage/resources/emploi",
     "/manage/resources/emploi/atelier-cv",
     "/manage/replies/emploi",
+    "/manage/feedback",
     "/manage/sites",
     "/manage/sites/new",
     "/manage/sites/paris",

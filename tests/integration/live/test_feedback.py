@@ -1,0 +1,126 @@
+"""Satisfaction, reports and blocks through real websockets, read back on
+/manage/feedback: anonymous figures only, each counted once, bad input refused."""
+
+from __future__ import annotations
+
+import re
+
+from tests.clients import Browser, Client, counsellor, visitor
+from tests.servers import RunningServer
+
+from .test_transfer import take
+
+
+async def talking(server: RunningServer, pole: str = "emploi") -> tuple[Client, Client, str]:
+    guest, _ = await visitor(server, pole, question="Bonjour")
+    desk, _ = await counsellor(server)
+    conversation = str((await take(desk, pole))["id"])
+    await guest.expect("session", state="talking")
+    return guest, desk, conversation
+
+
+def feedback_page(server: RunningServer) -> str:
+    manager = Browser(server, "dominique")
+    page = manager.get("/manage/feedback").text
+    manager.http.close()
+    return page
+
+
+def satisfaction_row(page: str, pole: str) -> list[str]:
+    """The cells of the satisfaction row of ``pole`` (its name), this month."""
+    table = page.split('id="satisfaction-heading"')[1].split("</table>")[0]
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        if f'<th scope="row">{pole}</th>' in row:
+            return re.findall(r'<td class="num">([^<]*)</td>', row)
+    return []
+
+
+async def test_one_answer_per_conversation_counted_and_its_comment_kept_apart(
+    server: RunningServer,
+) -> None:
+    guest, desk, conversation = await talking(server)
+    rate = {"type": "rate", "conversation": conversation, "score": 5}
+    # Not before the end.
+    await guest.send(rate)
+    assert (await guest.expect("error"))["code"] == "not_allowed"
+    await desk.send({"type": "end", "conversation": conversation})
+    await guest.expect("session", state="ended")
+
+    for frame in [
+        {**rate, "score": 0},
+        {**rate, "score": 6},
+        {**rate, "comment": "x" * 501},
+        {"type": "rate", "score": 5},
+    ]:
+        await guest.send(frame)
+        assert (await guest.expect("error"))["code"] == "invalid", frame
+    await guest.send({**rate, "conversation": "another-one"})
+    assert (await guest.expect("error"))["code"] == "unknown_conversation"
+    comment = "Très clair, merci ! Écrivez-moi : lynx@example.org ou 06 12 34 56 78 <b>x</b>"
+    await guest.send({**rate, "comment": comment})
+    assert await guest.expect("rated") == {"type": "rated", "conversation": conversation}
+    await guest.send({**rate, "score": 1})  # twice: refused, not counted
+    assert (await guest.expect("error"))["code"] == "not_allowed"
+
+    page = feedback_page(server)
+    assert satisfaction_row(page, "Trouver un emploi") == ["0", "0", "0", "0", "1", "1", "5.0"]
+    assert "Très clair, merci ! Écrivez-moi : [email] ou [phone] &lt;b&gt;x&lt;/b&gt;" in page
+    assert "lynx@example.org" not in page and "06 12 34" not in page
+    # Nothing names the conversation beside it.
+    assert conversation not in page
+
+
+async def test_a_visitor_never_taken_has_nothing_to_rate(server: RunningServer) -> None:
+    guest, _ = await visitor(server, "emploi")
+    await guest.send({"type": "leave"})
+    await guest.expect("session", state="ended")
+    await guest.send({"type": "rate", "conversation": "whatever", "score": 3})
+    assert (await guest.expect("error"))["code"] == "unknown_conversation"
+    assert satisfaction_row(feedback_page(server), "Trouver un emploi") == []
+
+
+async def test_a_visitor_ends_and_reports_the_conversation(server: RunningServer) -> None:
+    guest, desk, _ = await talking(server, "formation")
+    await guest.send({"type": "leave", "report": True})
+    await guest.expect("session", state="ended")
+    assert (await desk.expect("event", kind="ended"))["author"] == "visitor"
+    # Waiting, there is nothing to report yet.
+    other, _ = await visitor(server, "emploi")
+    await other.send({"type": "leave", "report": True})
+    assert (await other.expect("error"))["code"] == "not_allowed"
+    page = feedback_page(server)
+    abuse = page.split('id="abuse-heading"')[1].split("</table>")[0]
+    assert re.search(
+        r'Trouver une formation</th>\s*<td class="num">0</td>\s*<td class="num">1</td>', abuse
+    )
+    await other.close()
+
+
+async def test_a_blocked_session_is_told_calmly_refused_and_its_source_cannot_join(
+    server: RunningServer,
+) -> None:
+    guest, desk, conversation = await talking(server)
+    await desk.send({"type": "block", "conversation": conversation})
+    ended = await guest.expect("session", state="ended")
+    assert ended["blocked"] is True
+    assert (await guest.expect("event", kind="ended"))["author"] == "counsellor"
+    # The session is gone: its token is refused.
+    first = next(f for f in guest.frames if f["type"] == "session" and f.get("token"))
+    again = await Client.open(server.ws("/ws/visitor"))
+    await again.send({"type": "hello", "versions": [1], "resume": first["token"]})
+    assert (await again.expect("error"))["code"] == "resume_failed"
+    # The same source (this test's address) cannot join for the cooldown.
+    await again.send({"type": "join", "pole": "emploi"})
+    refused = await again.expect("error")
+    assert refused["code"] == "blocked" and "plus tard" in refused["message"]
+    # Blocking again, or a conversation one does not hold, is refused.
+    await desk.send({"type": "block", "conversation": conversation})
+    assert (await desk.expect("error"))["code"] in ("not_allowed", "unknown_conversation")
+    await desk.send({"type": "block", "conversation": "nope"})
+    assert (await desk.expect("error"))["code"] == "unknown_conversation"
+    page = feedback_page(server)
+    abuse = page.split('id="abuse-heading"')[1].split("</table>")[0]
+    assert re.search(
+        r'Trouver un emploi</th>\s*<td class="num">1</td>\s*<td class="num">0</td>', abuse
+    )
+    await again.close()
