@@ -99,6 +99,7 @@ class ConsoleConnection(Connection):
         self._keep: asyncio.Task[None] | None = None
         self._desk_open = False
         self._held: set[str] = set()
+        self._holding: set[str] = set()  # being looked up by _hold
         self._poles: set[str] = set()
         self._lease = f"{account.login}:{new_id()}"
         self._expiry: asyncio.TimerHandle | None = None
@@ -290,13 +291,18 @@ class ConsoleConnection(Connection):
             await self.follow(info.id, last_seq.get(info.id, 0))
 
     async def _hold(self, conversation_id: str, after: int) -> None:
-        """Show a conversation this counsellor holds (once, whichever path came first)."""
-        if conversation_id in self._held:
+        """Show a conversation this counsellor holds (once, whichever path came first:
+        the take's answer and the staff channel's signal run in two tasks)."""
+        if conversation_id in self._held or conversation_id in self._holding:
             return
-        conversation = await self.chat.backend.get_conversation(conversation_id)
-        if conversation is None or not conversation.side_of(self.account.login):
-            return  # transferred on meanwhile
-        self._held.add(conversation_id)
+        self._holding.add(conversation_id)
+        try:
+            conversation = await self.chat.backend.get_conversation(conversation_id)
+            if conversation is None or not conversation.side_of(self.account.login):
+                return  # transferred on meanwhile
+            self._held.add(conversation_id)
+        finally:
+            self._holding.discard(conversation_id)
         self.send(ConversationMessage(info=conversation_info(conversation, 0)))
         await self.follow(conversation_id, after)
 

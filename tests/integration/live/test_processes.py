@@ -234,3 +234,55 @@ async def test_an_invitation_accepted_on_two_processes_at_once_counts_once(
     for client in (guest, camille, *tabs):
         await client.close()
     assert cluster.tracebacks() == []
+
+
+async def test_satisfaction_and_abuse_figures_are_exact_across_two_processes(
+    cluster: Cluster,
+) -> None:
+    """Visitors on both processes answer at once; every answer counts once, and what
+    Redis keeps names no visitor, conversation or address."""
+    scores = [1, 2, 3, 4, 5, 5, 4, 4, 5, 3, 2, 5]
+    guests: list[tuple[Client, str]] = []
+    desk, _ = await counsellor(cluster.b)
+    for i, _score in enumerate(scores):
+        server = cluster.a if i % 2 else cluster.b
+        guest, _ = await visitor(server, "emploi")
+        await desk.send({"type": "take", "pole": "emploi"})
+        conversation = (await guest.expect("session", state="talking"))["conversation"]
+        await desk.send({"type": "end", "conversation": conversation})
+        await guest.expect("session", state="ended")
+        guests.append((guest, conversation))
+    frames = [
+        guest.send({"type": "rate", "conversation": c, "score": s, "comment": f"Avis {s}"})
+        for (guest, c), s in zip(guests, scores, strict=True)
+    ]
+    await asyncio.gather(*frames)
+    for guest, conversation in guests:
+        await guest.expect("rated", conversation=conversation)
+    # A report on one process, a block on the other.
+    reporter, _ = await visitor(cluster.a, "emploi")
+    await desk.send({"type": "take", "pole": "emploi"})
+    await reporter.expect("session", state="talking")
+    await reporter.send({"type": "leave", "report": True})
+    await reporter.expect("session", state="ended")
+
+    backend = RedisBackend(cluster.redis.url)
+    await backend.start()
+    try:
+        figures = await backend.figures("satisfaction")
+        abuse = await backend.figures("abuse")
+        comments = await backend.comments(0.0)
+    finally:
+        await backend.close()
+    counted = Counter({int(cell.rsplit("|", 1)[1]): n for cell, n in figures.items()})
+    assert counted == Counter(scores)
+    assert all(cell.startswith("paris|emploi|") for cell in figures)
+    assert list(abuse.values()) == [1] and next(iter(abuse)).endswith("|reported")
+    assert sorted(c.text for c in comments) == sorted(f"Avis {s}" for s in scores)
+    for _, conversation in guests:  # the conversations' own keys, and nothing else
+        kept = cluster.holding(conversation.encode())
+        assert not [k for k in kept if k.startswith((b"parole:figures", b"parole:comments"))]
+    assert cluster.holding(b"127.0.0.1") == [], "a raw address was stored"
+    for guest, _ in guests:
+        await guest.close()
+    await reporter.close()
