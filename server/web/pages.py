@@ -109,6 +109,8 @@ class Pages:
             "end": s.end_grace,
             "max": s.session_max_age,
             "logs": s.log_retention_days * 86400.0,
+            "comments": s.comment_retention_days * 86400.0,
+            "block": s.block_cooldown,
         }
         return self.templates.render(
             request,
