@@ -27,6 +27,12 @@ def test_a_card_is_found_shared_and_opened(server: RunningServer, browser: Brows
     manager.get_by_role("button", name="Ajouter la fiche").click()
     expect(manager.get_by_role("status").filter(has_text="Fiche ajoutée")).to_be_visible()
     assert violations(manager) == [], "the pole's resources at 360 px"
+    manager.goto(f"{server.url}/manage/replies/emploi")
+    manager.get_by_label("Nom court").fill("fiche")
+    manager.get_by_label("Texte").fill("Voici une fiche pour vous, {pseudonym}.")
+    manager.get_by_role("button", name="Ajouter la réponse").click()
+    expect(manager.get_by_role("status").filter(has_text="Réponse ajoutée")).to_be_visible()
+    assert violations(manager) == [], "the pole's shared replies at 360 px"
 
     visitor = visitor_context(browser, width=360, height=740)
     page = visitor.new_page()
@@ -46,6 +52,15 @@ def test_a_card_is_found_shared_and_opened(server: RunningServer, browser: Brows
     watch_console = Watch(console)
     pane = take_next(console, "Trouver un emploi")
     expect(pane.get_by_text("Je voudrais devenir boulangère")).to_be_visible()
+    pseudonym = pane.locator(".pane-title").inner_text()
+    # A shared canned reply first: "/" and its name, Enter inserts it, Enter sends it.
+    box = pane.get_by_label("Votre réponse à")
+    box.focus()
+    console.keyboard.type("/fic")
+    console.keyboard.press("Enter")
+    expect(box).to_have_value(f"Voici une fiche pour vous, {pseudonym}.")
+    console.keyboard.press("Enter")
+    expect(chat.get_by_text(f"Voici une fiche pour vous, {pseudonym}.")).to_be_visible()
 
     # Keyboard only: open the panel, type, Tab to the card's Share button, Enter.
     opener = pane.get_by_role("button", name="Ressources")

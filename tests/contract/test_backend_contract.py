@@ -25,6 +25,7 @@ from server.core.errors import CapacityReached, ConfigError, IllegalTransition, 
 from server.core.estimates import KEPT
 from server.core.feedback import Comment
 from server.core.poles import Cite, Pole
+from server.core.replies import Reply
 from server.core.resources import Card, CardKind, Library
 from server.core.schedules import Closure, Schedule, Site, SiteKind, Slot, SpecialDay, Week
 from server.core.staff import Desk, Role, StaffAccount
@@ -245,13 +246,17 @@ async def test_library_changes_made_at_once_all_land(backend: Backend) -> None:
     assert sorted(c.id for c in stored) == sorted(c.id for c in cards)
 
 
-async def test_the_library_outlives_a_restart(backend_url: str, tmp_path: Path) -> None:
+async def test_the_library_and_its_shared_replies_outlive_a_restart(
+    backend_url: str, tmp_path: Path
+) -> None:
     """Memory keeps it in its state file, Redis in a durable key."""
     state = str(tmp_path / "state.json")
     first = open_backend(backend_url, state_file=state)
     await first.start()
+    shared = Reply("r1", "bonjour", "Bonjour {pseudonym}", pole="emploi")
     try:
         await first.update_library(lambda library: library.put(a_card("a")))
+        await first.update_library(lambda library: library.put_reply(shared))
         await first.put_cite(a_cite())
     finally:
         await first.close()
@@ -259,6 +264,7 @@ async def test_the_library_outlives_a_restart(backend_url: str, tmp_path: Path) 
     await second.start()
     try:
         assert (await second.get_library()).cards == [a_card("a")]
+        assert (await second.get_library()).replies == [shared]
         assert await second.get_cite() == a_cite()
     finally:
         await second.close()
