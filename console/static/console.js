@@ -654,15 +654,7 @@ function cardLine(c, event) {
 }
 
 function wireCards(c) {
-  const form = c.pane.querySelector(".cards");
-  const open = c.pane.querySelector(".cards-open");
-  const query = c.pane.querySelector(".cards-query");
-  query.id = `cards-query-${c.id}`;
-  c.pane.querySelector(".cards-query-label").htmlFor = query.id;
-  const hint = c.pane.querySelector(".cards-hint");
-  hint.id = `cards-hint-${c.id}`;
-  query.setAttribute("aria-describedby", hint.id);
-  open.setAttribute("aria-controls", (form.id = `cards-${c.id}`));
+  const { form, open, input: query } = panelParts(c, "cards", "query");
   c.cardQuery = null; // the query whose answer this pane waits for
   let pause = null;
   const ask = () => {
@@ -755,16 +747,26 @@ function shareCard(c, card) {
 }
 
 // --- colleagues: invitations and direct transfers ----------------------------------------
+/**
+ * A pane's panel `.${name}`, opened by `.${name}-open`, and its one field
+ * `.${name}-${field}`: ids unique to the conversation, the label, the hint and the
+ * opener's aria-controls linked.
+ */
+function panelParts(c, name, field) {
+  const form = c.pane.querySelector(`.${name}`);
+  const open = c.pane.querySelector(`.${name}-open`);
+  const input = c.pane.querySelector(`.${name}-${field}`);
+  input.id = `${name}-${field}-${c.id}`;
+  c.pane.querySelector(`.${name}-${field}-label`).htmlFor = input.id;
+  const hint = c.pane.querySelector(`.${name}-hint`);
+  hint.id = `${name}-hint-${c.id}`;
+  input.setAttribute("aria-describedby", hint.id);
+  open.setAttribute("aria-controls", (form.id = `${name}-${c.id}`));
+  return { form, open, input };
+}
+
 function wireInvite(c) {
-  const form = c.pane.querySelector(".invite");
-  const open = c.pane.querySelector(".invite-open");
-  const select = c.pane.querySelector(".invite-colleague");
-  select.id = `invite-colleague-${c.id}`;
-  c.pane.querySelector(".invite-colleague-label").htmlFor = select.id;
-  const hint = c.pane.querySelector(".invite-hint");
-  hint.id = `invite-hint-${c.id}`;
-  select.setAttribute("aria-describedby", hint.id);
-  open.setAttribute("aria-controls", (form.id = `invite-${c.id}`));
+  const { form, open, input: select } = panelParts(c, "invite", "colleague");
   open.addEventListener("click", () => {
     if (!form.hidden) return closeInvite(c);
     form.hidden = false;

@@ -13,6 +13,16 @@ import { linkPieces } from "./links.js";
 export function messageItem({ mine, author, status, text, pending = false }) {
   const li = document.createElement("li");
   li.className = `msg ${mine ? "msg-mine" : "msg-theirs"}${pending ? " pending" : ""}`;
+  const meta = metaLine(author, status);
+  const bubble = document.createElement("p");
+  bubble.className = "msg-text";
+  appendLinked(bubble, text);
+  li.append(meta, bubble);
+  return li;
+}
+
+/** The line above an item: who, then when (or its status). */
+function metaLine(author, status) {
   const meta = document.createElement("p");
   meta.className = "msg-meta";
   const who = document.createElement("span");
@@ -22,11 +32,7 @@ export function messageItem({ mine, author, status, text, pending = false }) {
   when.className = "msg-status";
   when.textContent = status;
   meta.append(who, " ", when);
-  const bubble = document.createElement("p");
-  bubble.className = "msg-text";
-  appendLinked(bubble, text);
-  li.append(meta, bubble);
-  return li;
+  return meta;
 }
 
 /**
@@ -130,18 +136,14 @@ const WEB = /^https?:\/\//i;
  * whatever the server sent.
  */
 export function cardItem({ mine, author, status, card, labels }) {
+  return boxedItem(mine, author, status, cardBody(card, labels));
+}
+
+/** A line of the thread holding a box (a card), framed apart from the bubbles. */
+function boxedItem(mine, author, status, box) {
   const li = document.createElement("li");
   li.className = `msg msg-card ${mine ? "msg-mine" : "msg-theirs"}`;
-  const meta = document.createElement("p");
-  meta.className = "msg-meta";
-  const who = document.createElement("span");
-  who.className = "msg-author";
-  who.textContent = author;
-  const when = document.createElement("span");
-  when.className = "msg-status";
-  when.textContent = status;
-  meta.append(who, " ", when);
-  li.append(meta, cardBody(card, labels));
+  li.append(metaLine(author, status), box);
   return li;
 }
 
@@ -210,17 +212,6 @@ export function dutyLines(duty, t, lang, poleName) {
 
 /** The `duty` event: who, when they are usually there, and that it is no appointment. */
 export function dutyItem({ mine, author, status, heading, lines, note }) {
-  const li = document.createElement("li");
-  li.className = `msg msg-card ${mine ? "msg-mine" : "msg-theirs"}`;
-  const meta = document.createElement("p");
-  meta.className = "msg-meta";
-  const who = document.createElement("span");
-  who.className = "msg-author";
-  who.textContent = author;
-  const when = document.createElement("span");
-  when.className = "msg-status";
-  when.textContent = status;
-  meta.append(who, " ", when);
   const box = document.createElement("article");
   box.className = "resource resource-duty";
   const title = document.createElement("p");
@@ -237,6 +228,5 @@ export function dutyItem({ mine, author, status, heading, lines, note }) {
   fine.className = "resource-text";
   fine.textContent = note;
   box.append(title, items, fine);
-  li.append(meta, box);
-  return li;
+  return boxedItem(mine, author, status, box);
 }
