@@ -132,7 +132,10 @@ def serve_command(args: argparse.Namespace) -> int:
         log_config=log_config,
         access_log=False,
         server_header=False,
-        proxy_headers=False,
+        # The client address (blocks, sign-in throttling) from X-Forwarded-For, but
+        # only when one of these proxies sent it.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or [],
     )
     server = uvicorn.Server(config)
     server.run()

@@ -62,6 +62,20 @@ class Client:
                 return frame
             self._unread.append(frame)
 
+    async def first_of(self, *types: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The first unread frame of any of ``types`` (an answer that may be either)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for frame in self._unread:
+            if frame["type"] in types:
+                self._unread.remove(frame)
+                return frame
+        while True:
+            frame = await self._receive(max(deadline - loop.time(), 0.01))
+            if frame["type"] in types:
+                return frame
+            self._unread.append(frame)
+
     async def quiet(self, seconds: float = 0.3) -> list[dict[str, Any]]:
         """Everything that arrives within ``seconds`` (plus what was unread)."""
         got, self._unread = self._unread, []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
@@ -94,6 +95,10 @@ class Settings:
     comment_retention_days: int = 90
     #: Seconds a blocked source cannot join again (a keyed hash of its address only).
     block_cooldown: float = 1800.0
+    #: Addresses or networks of the reverse proxies whose X-Forwarded-For is believed:
+    #: without them, behind a proxy every visitor has the proxy's address, and a block
+    #: or a sign-in lockout by address would hit everyone.
+    trusted_proxies: tuple[str, ...] = ()
     #: Language of the catalog used when the visitor's cannot be served.
     default_lang: str = "fr"
     #: Mark cookies Secure (set it when served over HTTPS).
@@ -110,6 +115,11 @@ class Settings:
         # frozen: the checked, normalised forms replace what was given
         object.__setattr__(self, "origins", _checked(self.origins))
         object.__setattr__(self, "embed_origins", _checked(self.embed_origins))
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or network: {proxy!r}") from None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:

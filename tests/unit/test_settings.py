@@ -55,3 +55,11 @@ def test_settings_check_and_deduplicate_both_lists() -> None:
         Settings(embed_origins=("https://a.example/path",))
     env = {"PAROLE_EMBED_ORIGINS": "https://a.example, http://b.example:8080/"}
     assert Settings.from_env(env).embed_origins == ("https://a.example", "http://b.example:8080")
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    env = {"PAROLE_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/24,::1"}
+    assert Settings.from_env(env).trusted_proxies == ("127.0.0.1", "10.0.0.0/24", "::1")
+    assert Settings.from_env({}).trusted_proxies == ()
+    with pytest.raises(ValueError):
+        Settings.from_env({"PAROLE_TRUSTED_PROXIES": "proxy.example"})

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import websockets
 
 from tests.clients import Browser, Client, counsellor, visitor
-from tests.servers import RunningServer
+from tests.servers import RunningServer, start_server
 
 from .test_transfer import take
 
@@ -124,3 +127,47 @@ async def test_a_blocked_session_is_told_calmly_refused_and_its_source_cannot_jo
         r'Trouver un emploi</th>\s*<td class="num">1</td>\s*<td class="num">0</td>', abuse
     )
     await again.close()
+
+
+async def joined_from(server: RunningServer, address: str) -> dict[str, object]:
+    """A visitor whose proxy says they come from ``address``; their first answer to join."""
+    ws = await websockets.connect(
+        server.ws("/ws/visitor"), additional_headers={"X-Forwarded-For": address}
+    )
+    guest = Client(ws)
+    await guest.send({"type": "hello", "versions": [1]})
+    await guest.expect("welcome")
+    await guest.send({"type": "join", "pole": "emploi"})
+    try:
+        return await guest.first_of("session", "error")
+    finally:
+        await guest.close()
+
+
+async def test_behind_a_trusted_proxy_a_block_refuses_that_visitor_only(tmp_path: Path) -> None:
+    server = start_server(tmp_path, env={"PAROLE_TRUSTED_PROXIES": "127.0.0.1"})
+    try:
+        ws = await websockets.connect(
+            server.ws("/ws/visitor"), additional_headers={"X-Forwarded-For": "203.0.113.7"}
+        )
+        abusive = Client(ws)
+        await abusive.send({"type": "hello", "versions": [1]})
+        await abusive.send({"type": "join", "pole": "emploi"})
+        await abusive.expect("session", state="waiting")
+        desk, _ = await counsellor(server)
+        conversation = str((await take(desk, "emploi"))["id"])
+        await abusive.expect("session", state="talking")
+        await desk.send({"type": "block", "conversation": conversation})
+        await abusive.expect("session", state="ended")
+        assert (await joined_from(server, "203.0.113.7"))["code"] == "blocked"
+        assert (await joined_from(server, "203.0.113.8"))["state"] == "waiting"
+    finally:
+        server.stop()
+
+
+async def test_without_a_trusted_proxy_its_header_is_not_believed(server: RunningServer) -> None:
+    guest, desk, conversation = await talking(server)
+    await desk.send({"type": "block", "conversation": conversation})
+    await guest.expect("session", state="ended")
+    # Claiming another address changes nothing: the block holds.
+    assert (await joined_from(server, "198.51.100.1"))["code"] == "blocked"
