@@ -49,6 +49,11 @@ class Feedback:
     ) -> None:
         """Count one answer (refused before the end, twice, or for another conversation)."""
 
+        try:  # before anything is stored: a comment of control characters is none
+            text = comment_text(comment) if comment.strip() else ""
+        except ParoleError:
+            text = ""
+
         def answer(stored: VisitorSession) -> VisitorSession:
             stored.rate(conversation_id)
             return stored
@@ -60,7 +65,6 @@ class Feedback:
         month = await self._month(stored.site, stored.pole)
         cell = satisfaction_cell(stored.site, stored.pole, month, score)
         await self.backend.count_figure(SATISFACTION, cell)
-        text = comment.strip() and comment_text(comment)
         if text:
             until = self.chat.clock() + self.chat.settings.comment_retention_days * DAY
             kept = Comment(secrets.token_hex(8), stored.pole, month, text, until)

@@ -73,6 +73,19 @@ async def test_one_answer_per_conversation_counted_and_its_comment_kept_apart(
     assert conversation not in page
 
 
+async def test_a_comment_of_control_characters_is_no_comment(server: RunningServer) -> None:
+    guest, desk, conversation = await talking(server)
+    await desk.send({"type": "end", "conversation": conversation})
+    await guest.expect("session", state="ended")
+    await guest.send(
+        {"type": "rate", "conversation": conversation, "score": 2, "comment": "\u200b\x00"}
+    )
+    await guest.expect("rated")
+    page = feedback_page(server)
+    assert satisfaction_row(page, "Trouver un emploi")[-2:] == ["1", "2.0"]
+    assert "Aucun commentaire." in page
+
+
 async def test_a_visitor_never_taken_has_nothing_to_rate(server: RunningServer) -> None:
     guest, _ = await visitor(server, "emploi")
     await guest.send({"type": "leave"})
