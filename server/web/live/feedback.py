@@ -100,9 +100,9 @@ class Feedback:
             # Its token is refused from now on: a reload starts afresh (and is refused
             # as long as its source is).
             await self.backend.expire_visitor(session.id, 0.001)
-        if session is not None and session.source:
-            name = f"blocked:{session.source}"
-            await self.backend.put_expiring(name, b"1", self.chat.settings.block_cooldown)
+            if session.source:
+                name = f"blocked:{session.source}"
+                await self.backend.put_expiring(name, b"1", self.chat.settings.block_cooldown)
         await self._count(Abuse.BLOCKED, session.site if session else "", conversation.pole)
 
     async def source(self, address: str) -> str:
@@ -115,13 +115,17 @@ class Feedback:
         if not address:
             return False
         now = self.chat.clock()
-        for at in (now, now - DAY):  # a session that joined before midnight UTC
-            name = f"blocked:{_mac(await self._key(at), address)}"
-            if await self.backend.get_expiring(name) is not None:
+        keys = [await self._key(now)]
+        # A session that joined before midnight UTC kept the hash under yesterday's key.
+        yesterday = await self.backend.get_expiring(f"source-key:{int(now // DAY) - 1}")
+        keys += [yesterday] if yesterday is not None else []
+        for key in keys:
+            if await self.backend.get_expiring(f"blocked:{_mac(key, address)}") is not None:
                 return True
         return False
 
     async def _key(self, at: float) -> bytes:
+        """The key of ``at``'s day (UTC), made by whichever process needs it first."""
         day = int(at // DAY)
         return await self.backend.init_expiring(
             f"source-key:{day}", secrets.token_bytes(32), 2 * DAY
