@@ -10,6 +10,8 @@ changes no conversation.
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from protocol.messages import CardInfo, DutyInfo, Event
 from server.core.conversations import ConversationState
 from server.core.errors import IllegalTransition, NotFound, ParoleError
@@ -60,18 +62,7 @@ class Cards:
         card = (await self.chat.backend.get_library()).card(card_id)
         if card is None or card.retired or cite.pole(card.pole) is None:
             raise ParoleError(card_id, code="unknown_card")
-        try:
-            event, _ = await self.chat.append(
-                conversation_id,
-                "card",
-                "counsellor",
-                client_id=client_id,
-                alias=account.alias,
-                card=card_info(card),
-            )
-        except NotFound:
-            raise ParoleError(conversation_id, code="unknown_conversation") from None
-        return event
+        return await self._append(account, conversation_id, client_id, "card", card=card_info(card))
 
     async def share_duty(
         self, account: StaffAccount, conversation_id: str, client_id: str
@@ -80,14 +71,22 @@ class Cards:
         await self._active(account, conversation_id)
         if not account.duty:
             raise IllegalTransition("no hours on duty to share: set them on /console/account")
+        return await self._append(
+            account, conversation_id, client_id, "duty", duty=duty_info(account)
+        )
+
+    async def _append(
+        self,
+        account: StaffAccount,
+        conversation_id: str,
+        client_id: str,
+        kind: Literal["card", "duty"],
+        **shared: Any,
+    ) -> Event:
+        """The counsellor's ``card`` or ``duty`` event, with what it shares."""
         try:
             event, _ = await self.chat.append(
-                conversation_id,
-                "duty",
-                "counsellor",
-                client_id=client_id,
-                alias=account.alias,
-                duty=duty_info(account),
+                conversation_id, kind, "counsellor", "", client_id, alias=account.alias, **shared
             )
         except NotFound:
             raise ParoleError(conversation_id, code="unknown_conversation") from None
