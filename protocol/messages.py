@@ -33,6 +33,8 @@ Versions = Annotated[list[int], msgspec.Meta(min_length=1, max_length=8)]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=128)]
 Seq = Annotated[int, msgspec.Meta(ge=0)]
 NoteText = Annotated[str, msgspec.Meta(max_length=500)]
+Detail = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+Purpose = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 #: A colleague as the console names them: opaque, stable, never shown to visitors.
 ColleagueId = Annotated[
     str, msgspec.Meta(min_length=16, max_length=16, pattern=r"^[0-9a-f]+(?!\n)$")
@@ -40,7 +42,17 @@ ColleagueId = Annotated[
 
 Author = Literal["visitor", "counsellor", "system"]
 EventKind = Literal[
-    "opened", "message", "card", "duty", "renamed", "transferred", "joined", "left", "ended"
+    "opened",
+    "message",
+    "card",
+    "duty",
+    "asked",
+    "declined",
+    "renamed",
+    "transferred",
+    "joined",
+    "left",
+    "ended",
 ]
 SessionState = Literal["waiting", "talking", "ended"]
 
@@ -81,10 +93,12 @@ class Rename(Message, tag="rename"):
 
 
 class Send(Message, tag="send"):
-    """A visitor's message in their conversation. A retry reuses ``client_id``."""
+    """A visitor's message in their conversation. A retry reuses ``client_id``.
+    ``portfolio``: an item the visitor sends from their e-portfolio (shown so)."""
 
     client_id: ClientId
     text: Text
+    portfolio: bool = False
 
 
 class Typing(Message, tag="typing"):
@@ -107,7 +121,17 @@ class Rate(Message, tag="rate"):
     comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
-VisitorMessage = Hello | Join | Rename | Send | Typing | Leave | Rate
+class Answer(Message, tag="answer"):
+    """The visitor's answer to the counsellor's ``asked`` event number ``asked``: the
+    detail in ``text`` (shared with consent), or no ``text`` to decline. Once per
+    request; a retry reuses ``client_id``."""
+
+    asked: Annotated[int, msgspec.Meta(ge=1)]
+    client_id: ClientId
+    text: Text | None = None
+
+
+VisitorMessage = Hello | Join | Rename | Send | Typing | Leave | Rate | Answer
 
 
 # --- counsellor -> server ---------------------------------------------------------------
@@ -213,6 +237,16 @@ class ShareCard(Message, tag="share_card"):
     client_id: ClientId
 
 
+class Ask(Message, tag="ask"):
+    """Ask the visitor for one ``detail`` (an email address...) for a stated
+    ``purpose``; they see both, and who asks, and may decline (R9)."""
+
+    conversation: Slug
+    client_id: ClientId
+    detail: Detail
+    purpose: Purpose
+
+
 class ShareDuty(Message, tag="share_duty"):
     """Tell the visitor when this counsellor is usually on duty: a ``duty`` event."""
 
@@ -237,6 +271,7 @@ CounsellorMessage = (
     | FindCards
     | ShareCard
     | ShareDuty
+    | Ask
 )
 
 
@@ -317,10 +352,19 @@ class DutyInfo(msgspec.Struct):
     end: str
 
 
+class AskInfo(msgspec.Struct):
+    """What an ``asked`` event asks for, and why."""
+
+    detail: str
+    purpose: str
+
+
 class Event(Message, tag="event"):
     """One conversation event, numbered from 1 without gaps per conversation.
     A ``card`` event carries the card shared, as it was then; a ``duty`` event the
-    counsellor's usual hours on duty, as they were then."""
+    counsellor's usual hours on duty, as they were then. An ``asked`` event holds a
+    counsellor's request for one detail (``ask``); the visitor answers it once, by a
+    ``message`` or a ``declined`` event naming it in ``asked``."""
 
     conversation: str
     seq: int
@@ -333,6 +377,11 @@ class Event(Message, tag="event"):
     pole: str | None = None
     card: CardInfo | None = None
     duty: list[DutyInfo] | None = None
+    ask: AskInfo | None = None
+    #: On the visitor's answer (a ``message`` shared with consent, or ``declined``):
+    #: the seq of the ``asked`` event it answers.
+    asked: int | None = None
+    portfolio: bool = False  # a message the visitor sent from their e-portfolio
 
 
 class TypingNotice(Message, tag="typing"):
@@ -573,6 +622,7 @@ ERROR_CODES = (
     "colleague_unavailable",  # paused, offline, full, or not staffing that pole
     "unknown_invitation",  # withdrawn, answered, expired, or never sent
     "unknown_card",  # no such card, retired, or of a pole no longer published
+    "unknown_request",  # no such ``asked`` event, answered already, or void since
     "blocked",  # this source was blocked by a counsellor, for a while
     "resume_failed",
     "rate_limited",

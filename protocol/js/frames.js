@@ -131,12 +131,23 @@ export function rename(pseudonym) {
 }
 
 /** A visitor's message; a retry must reuse the same `clientId`. */
-export function visitorSend({ clientId, text } = {}) {
-  return {
+/** A message; `portfolio`: an item the visitor sends from their e-portfolio. */
+export function visitorSend({ clientId, text, portfolio = false } = {}) {
+  const frame = {
     type: "send",
     client_id: need(clientId, CLIENT_ID, "client_id"),
     text: needText(text, cleanText, "text"),
   };
+  if (portfolio) frame.portfolio = true;
+  return frame;
+}
+
+/** Answer the counsellor's request (`asked`: its event's seq): `text` shares the detail, none declines. */
+export function answer({ asked, clientId, text } = {}) {
+  if (!Number.isInteger(asked) || asked < 1) throw new TypeError("asked: a seq");
+  const frame = { type: "answer", asked, client_id: need(clientId, CLIENT_ID, "client_id") };
+  if (text !== undefined && text !== null) frame.text = needText(text, cleanText, "text");
+  return frame;
 }
 
 export function visitorTyping(active) {
@@ -256,6 +267,20 @@ export function shareDuty(conversation, clientId) {
   return { type: "share_duty", conversation: need(conversation, SLUG, "conversation"), client_id: need(clientId, CLIENT_ID, "client_id") };
 }
 
+export const MAX_DETAIL = 80;
+export const MAX_PURPOSE = 300;
+
+/** Ask the visitor for one `detail` for a stated `purpose` (both cleaned and cut). */
+export function ask({ conversation, clientId, detail, purpose } = {}) {
+  return {
+    type: "ask",
+    conversation: need(conversation, SLUG, "conversation"),
+    client_id: need(clientId, CLIENT_ID, "client_id"),
+    detail: cut(needText(detail, cleanText, "detail"), MAX_DETAIL).trimEnd(),
+    purpose: cut(needText(purpose, cleanText, "purpose"), MAX_PURPOSE).trimEnd(),
+  };
+}
+
 /** The builders by endpoint, for tests and for anyone who wants to enumerate them. */
 export const visitorFrames = Object.freeze({
   hello: visitorHello,
@@ -265,6 +290,7 @@ export const visitorFrames = Object.freeze({
   typing: visitorTyping,
   leave,
   rate,
+  answer,
 });
 
 export const consoleFrames = Object.freeze({
@@ -284,4 +310,5 @@ export const consoleFrames = Object.freeze({
   find_cards: findCards,
   share_card: shareCard,
   share_duty: shareDuty,
+  ask,
 });

@@ -178,7 +178,19 @@ const visitorCases = [
   ["leave", visitorFrames.leave({ report: true })],
   ["rate", visitorFrames.rate({ conversation: "a1b2", score: 5 })],
   ["rate", visitorFrames.rate({ conversation: "a1b2", score: 1, comment: "é".repeat(900) })],
+  ["send", visitorFrames.send({ clientId, text: "Atelier CV, mardi", portfolio: true })],
+  ["answer", visitorFrames.answer({ asked: 7, clientId, text: " lynx@example.org " })],
+  ["answer", visitorFrames.answer({ asked: 7, clientId })],
 ];
+
+test("an answer names its request by seq, and declining sends no text", () => {
+  assert.throws(() => visitorFrames.answer({ asked: 0, clientId: "a" }), TypeError);
+  assert.throws(() => visitorFrames.answer({ asked: "3", clientId: "a" }), TypeError);
+  assert.throws(() => visitorFrames.answer({ asked: 3, clientId: "a", text: "  " }), TypeError);
+  assert.equal(visitorFrames.answer({ asked: 3, clientId: "a", text: " x " }).text, "x");
+  assert.equal("text" in visitorFrames.answer({ asked: 3, clientId: "a" }), false);
+  assert.equal("portfolio" in visitorFrames.send({ clientId: "a", text: "x" }), false);
+});
 
 test("a score is 1 to 5, and a comment is cleaned and cut to 500 characters", () => {
   assert.throws(() => visitorFrames.rate({ conversation: "a1b2", score: 6 }), TypeError);
@@ -216,7 +228,17 @@ const consoleCases = [
   ["share_card", consoleFrames.share_card("a1b2", "atelier-cv", "c-7")],
   ["share_duty", consoleFrames.share_duty("a1b2", "d-7")],
   ["block", consoleFrames.block("a1b2")],
+  ["ask", consoleFrames.ask({ conversation: "a1b2", clientId, detail: "Adresse e-mail", purpose: "Recevoir le dossier" })],
+  ["ask", consoleFrames.ask({ conversation: "a1b2", clientId, detail: "é".repeat(200), purpose: LONG_TEXT })],
 ];
+
+test("a request names a detail and a purpose, both needed and cut to their bounds", () => {
+  const long = consoleFrames.ask({ conversation: "a", clientId: "c", detail: "é".repeat(200), purpose: "x".repeat(900) });
+  assert.equal([...long.detail].length, 80);
+  assert.equal(long.purpose.length, 300);
+  assert.throws(() => consoleFrames.ask({ conversation: "a", clientId: "c", detail: "Email", purpose: " " }), TypeError);
+  assert.throws(() => consoleFrames.ask({ conversation: "a", clientId: "c", purpose: "why" }), TypeError);
+});
 
 test("a card is named by its id", () => {
   assert.throws(() => consoleFrames.share_card("a1b2", "Atelier CV", "c-7"), TypeError);

@@ -10,11 +10,8 @@ changes no conversation.
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from protocol.messages import CardInfo, DutyInfo, Event
-from server.core.conversations import ConversationState
-from server.core.errors import IllegalTransition, NotFound, ParoleError
+from server.core.errors import IllegalTransition, ParoleError
 from server.core.resources import Card
 from server.core.staff import StaffAccount
 
@@ -57,42 +54,22 @@ class Cards:
     async def share(
         self, account: StaffAccount, conversation_id: str, card_id: str, client_id: str
     ) -> Event:
-        await self._active(account, conversation_id)
+        await self.chat.active(account, conversation_id)
         cite = await self.chat.cite()
         card = (await self.chat.backend.get_library()).card(card_id)
         if card is None or card.retired or cite.pole(card.pole) is None:
             raise ParoleError(card_id, code="unknown_card")
-        return await self._append(account, conversation_id, client_id, "card", card=card_info(card))
+        return await self.chat.counsellor_event(
+            account, conversation_id, client_id, "card", card=card_info(card)
+        )
 
     async def share_duty(
         self, account: StaffAccount, conversation_id: str, client_id: str
     ) -> Event:
         """The counsellor's usual hours on duty, as a ``duty`` event (charter 002)."""
-        await self._active(account, conversation_id)
+        await self.chat.active(account, conversation_id)
         if not account.duty:
             raise IllegalTransition("no hours on duty to share: set them on /console/account")
-        return await self._append(
+        return await self.chat.counsellor_event(
             account, conversation_id, client_id, "duty", duty=duty_info(account)
         )
-
-    async def _append(
-        self,
-        account: StaffAccount,
-        conversation_id: str,
-        client_id: str,
-        kind: Literal["card", "duty"],
-        **shared: Any,
-    ) -> Event:
-        """The counsellor's ``card`` or ``duty`` event, with what it shares."""
-        try:
-            event, _ = await self.chat.append(
-                conversation_id, kind, "counsellor", "", client_id, alias=account.alias, **shared
-            )
-        except NotFound:
-            raise ParoleError(conversation_id, code="unknown_conversation") from None
-        return event
-
-    async def _active(self, account: StaffAccount, conversation_id: str) -> None:
-        conversation = await self.chat.owned(account, conversation_id)
-        if conversation.state is not ConversationState.ACTIVE:
-            raise IllegalTransition("this conversation has ended")

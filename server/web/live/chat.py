@@ -362,7 +362,9 @@ class Chat:
             )
         return session
 
-    async def visitor_send(self, known: VisitorSession, client_id: str, text: str) -> Event:
+    async def visitor_send(
+        self, known: VisitorSession, client_id: str, text: str, *, portfolio: bool = False
+    ) -> Event:
         """A visitor's message. ``known`` is their connection's copy of the session,
         kept current by its channel: talking there, the message goes out in one round
         trip (the log itself refuses it once the conversation has ended)."""
@@ -374,7 +376,12 @@ class Chat:
         assert session.conversation is not None
         try:
             event, _ = await self.append(
-                session.conversation, "message", "visitor", clean_text(text), client_id
+                session.conversation,
+                "message",
+                "visitor",
+                clean_text(text),
+                client_id,
+                portfolio=portfolio,
             )
         except NotFound:
             raise IllegalTransition("not in a conversation") from None
@@ -622,6 +629,30 @@ class Chat:
                 clean_text(text),
                 client_id,
                 alias=account.alias,
+            )
+        except NotFound:
+            raise ParoleError(conversation_id, code="unknown_conversation") from None
+        return event
+
+    async def active(self, account: StaffAccount, conversation_id: str) -> Conversation:
+        """The conversation, held by this counsellor and not ended."""
+        conversation = await self.owned(account, conversation_id)
+        if conversation.state is not ConversationState.ACTIVE:
+            raise IllegalTransition("this conversation has ended")
+        return conversation
+
+    async def counsellor_event(
+        self,
+        account: StaffAccount,
+        conversation_id: str,
+        client_id: str,
+        kind: EventKind,
+        **extra: Any,
+    ) -> Event:
+        """A counsellor's event other than a message (a card, a request...), by alias."""
+        try:
+            event, _ = await self.append(
+                conversation_id, kind, "counsellor", "", client_id, alias=account.alias, **extra
             )
         except NotFound:
             raise ParoleError(conversation_id, code="unknown_conversation") from None

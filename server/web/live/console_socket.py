@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from protocol.messages import Block as BlockFrame
 from protocol.messages import (
+    Ask,
     CardList,
     Close,
     ColleagueList,
@@ -48,6 +48,7 @@ from protocol.messages import (
     Withdraw,
     counsellor_decoder,
 )
+from protocol.messages import Block as BlockFrame
 from protocol.messages import Conversation as ConversationMessage
 from protocol.messages import Presence as PresenceFrame
 from server.core.errors import NotFound, ParoleError
@@ -74,6 +75,7 @@ from .chat import (
 )
 from .colleagues import Colleagues as ColleagueDesk
 from .connection import Connection
+from .consent import Consent
 from .feedback import Feedback
 
 #: Conversations a reconnecting console may ask about beyond those it holds.
@@ -146,6 +148,12 @@ class ConsoleConnection(Connection):
             await Feedback(chat).block(self.account, frame.conversation)
         elif isinstance(frame, ShareDuty):
             event = await Cards(chat).share_duty(self.account, frame.conversation, frame.client_id)
+            await self.deliver(event)
+        elif isinstance(frame, Ask):
+            consent = Consent(chat)
+            event = await consent.ask(
+                self.account, frame.conversation, frame.client_id, frame.detail, frame.purpose
+            )
             await self.deliver(event)
         else:
             await self._colleagues(frame)

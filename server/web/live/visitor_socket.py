@@ -7,6 +7,7 @@ import contextlib
 from typing import Any
 
 from protocol.messages import (
+    Answer,
     Close,
     Event,
     Hello,
@@ -27,6 +28,7 @@ from server.core.visitors import VisitorSession, VisitorState
 
 from .chat import VISITOR, Place, Replaced, session_message, visitor_channel
 from .connection import Connection
+from .consent import Consent
 from .feedback import Feedback
 from .hours import Hours
 from .positions import Positions
@@ -81,7 +83,9 @@ class VisitorConnection(Connection):
             self.session = await self.chat.rename(session.id, frame.pseudonym)
             self.send(session_message(self.session))
         elif isinstance(frame, Send):
-            event = await self.chat.visitor_send(session, frame.client_id, frame.text)
+            event = await self.chat.visitor_send(
+                session, frame.client_id, frame.text, portfolio=frame.portfolio
+            )
             await self.deliver(event)  # the echo also acknowledges a retried duplicate
         elif isinstance(frame, Typing):
             await self.chat.visitor_typing(session.id, frame.active)
@@ -93,6 +97,11 @@ class VisitorConnection(Connection):
         elif isinstance(frame, Rate):
             await Feedback(self.chat).rate(session, frame.conversation, frame.score, frame.comment)
             self.send(Rated(conversation=frame.conversation))
+        elif isinstance(frame, Answer):
+            consent = Consent(self.chat)
+            await self.deliver(
+                await consent.answer(session, frame.asked, frame.client_id, frame.text)
+            )
 
     def _require_session(self) -> VisitorSession:
         if self.session is None:
