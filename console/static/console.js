@@ -5,7 +5,7 @@
 import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "../protocol/client.js";
 import * as frames from "../protocol/frames.js";
 // The console reuses the widget's conversation thread component (and thread.css).
-import { PendingLines, cardItem, dutyItem, dutyLines, eventWhen, messageItem, systemItem } from "../widget/thread.js";
+import { PendingLines, cardItem, dutyItem, dutyLines, eventWhen, flagLine, messageItem, systemItem } from "../widget/thread.js";
 import { IdentityGuard } from "../widget/guard.js";
 import { translator } from "../widget/texts.js";
 import { Notifier, grown } from "./notify.js";
@@ -201,6 +201,7 @@ function makeConversation(info) {
     pole: info.pole,
     pseudonym: info.pseudonym,
     notes: info.notes || [],
+    asked: new Map(), // seq of each request for a detail -> the detail asked
     people: [], // {alias, pole} of the counsellors in it, from its events
     transferring: null,
     ended: info.state === "ended",
@@ -264,6 +265,7 @@ function makeConversation(info) {
   });
   wireInvite(c);
   wireCards(c);
+  wireAsk(c);
   pane.querySelector(".leave").addEventListener("click", () => socket.send(frames.leaveConversation(c.id)));
   const transfer = pane.querySelector(".transfer");
   const transferOpen = pane.querySelector(".transfer-open");
@@ -298,6 +300,7 @@ function makeConversation(info) {
     else if (!transfer.hidden) closeTransfer(c);
     else if (!pane.querySelector(".invite").hidden) closeInvite(c);
     else if (!pane.querySelector(".cards").hidden) closeCards(c);
+    else if (!pane.querySelector(".ask").hidden) closeAsk(c);
   });
 
   state.conversations.set(c.id, c);
@@ -501,7 +504,10 @@ function onEvent(event) {
   } else if (event.kind === "message") {
     c.pending.settle(event.client_id); // its echo replaces our pending line
     if (event.author === "visitor") setTyping(c, false);
-    addLine(c, messageLine(c, event.author, event.text, event.at, false, event.alias));
+    const li = messageLine(c, event.author, event.text, event.at, false, event.alias);
+    if (event.asked) consented(li);
+    else if (event.portfolio) flagLine(li, t("console.message.portfolio"));
+    addLine(c, li);
     if (event.author === "visitor" && (state.selected !== c.id || document.hidden)) {
       // Not for history caught up after a reload or reconnection.
       if (Date.now() - event.at < RING_RECENT) notifier.ring(t("console.notify.message", { pseudonym: c.pseudonym }), c.id);
@@ -526,6 +532,16 @@ function onEvent(event) {
         note: t("duty.note", { alias }),
       }),
     );
+  } else if (event.kind === "asked" && event.ask) {
+    c.pending.settle(event.client_id);
+    const mine = !event.alias || event.alias === state.alias;
+    const key = mine ? "console.event.asked" : "console.event.asked.other";
+    const li = systemItem(t(key, { alias: event.alias || "", detail: event.ask.detail, purpose: event.ask.purpose }));
+    c.asked.set(event.seq, event.ask.detail);
+    addLine(c, li);
+  } else if (event.kind === "declined") {
+    const detail = c.asked.get(event.asked) ?? "";
+    addLine(c, systemItem(t("console.event.declined", { pseudonym: c.pseudonym, detail })));
   } else if (event.kind === "transferred") {
     c.people = [];
     // History for whoever took the visitor next; the one who sent them gets `released`.
@@ -539,6 +555,15 @@ function onEvent(event) {
     addLine(c, systemItem(t(key in catalog ? key : "console.event.ended")));
     markEnded(c);
   }
+}
+
+/** A detail the visitor shared on request: flagged, with a reminder not to copy it elsewhere (R9). */
+function consented(li) {
+  flagLine(li, t("console.message.consented"));
+  const reminder = document.createElement("p");
+  reminder.className = "msg-flag-note hint";
+  reminder.textContent = t("console.message.consented.note");
+  li.append(reminder);
 }
 
 function setTyping(c, active) {
@@ -763,6 +788,37 @@ function panelParts(c, name, field) {
   input.setAttribute("aria-describedby", hint.id);
   open.setAttribute("aria-controls", (form.id = `${name}-${c.id}`));
   return { form, open, input };
+}
+
+/** The "ask for a detail" panel: what, and why; the visitor sees both and may decline. */
+function wireAsk(c) {
+  const { form, open, input: detail } = panelParts(c, "ask", "detail");
+  const purpose = c.pane.querySelector(".ask-purpose");
+  purpose.id = `ask-purpose-${c.id}`;
+  c.pane.querySelector(".ask-purpose-label").htmlFor = purpose.id;
+  open.addEventListener("click", () => {
+    if (!form.hidden) return closeAsk(c);
+    form.hidden = false;
+    open.setAttribute("aria-expanded", "true");
+    detail.focus();
+  });
+  c.pane.querySelector(".ask-cancel").addEventListener("click", () => closeAsk(c));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (c.ended || !frames.cleanText(detail.value) || !frames.cleanText(purpose.value)) return;
+    const frame = frames.ask({ conversation: c.id, clientId: newClientId(), detail: detail.value, purpose: purpose.value });
+    socket.sendReliable(frame); // the echo draws it
+    detail.value = "";
+    purpose.value = "";
+    closeAsk(c);
+    status(t("console.ask.sent", { detail: frame.detail }));
+  });
+}
+
+function closeAsk(c) {
+  c.pane.querySelector(".ask").hidden = true;
+  c.pane.querySelector(".ask-open").setAttribute("aria-expanded", "false");
+  c.pane.querySelector(".ask-open").focus();
 }
 
 function wireInvite(c) {

@@ -55,6 +55,19 @@ test("pending messages are kept in order, without the frame type, and read back"
   assert.deepEqual(again, [one, two, three]);
 });
 
+test("an item sent from the portfolio is re-sent as one, after a reload too", () => {
+  const storage = new FakeStorage();
+  const kept = visitorSend({ clientId: "ddd444", text: "Atelier CV", portfolio: true });
+  addPending(storage, kept);
+  addPending(storage, one);
+  const back = readPending(storage);
+  assert.deepEqual(back, [{ client_id: "ddd444", text: "Atelier CV", portfolio: true }, { client_id: "aaa111", text: "Vous êtes là ?" }]);
+  const again = back.map((e) => visitorSend({ clientId: e.client_id, text: e.text, portfolio: e.portfolio }));
+  assert.deepEqual(again, [kept, one]);
+  storage.setItem(PENDING_KEY, JSON.stringify([{ client_id: "eee555", text: "x", portfolio: "yes" }]));
+  assert.deepEqual(readPending(storage), [{ client_id: "eee555", text: "x" }]);
+});
+
 test("adding the same client_id twice keeps one entry", () => {
   const storage = new FakeStorage();
   addPending(storage, one);

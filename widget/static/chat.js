@@ -6,9 +6,21 @@ import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "
 import * as frames from "../protocol/frames.js";
 import { IdentityGuard } from "./guard.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
+import { setupPortfolio } from "./portfolio-panel.js";
 import { setupProof } from "./proof.js";
 import { translator } from "./texts.js";
-import { PendingLines, cardBody, cardItem, dutyItem, dutyLines, eventWhen, messageItem, systemItem } from "./thread.js";
+import {
+  PendingLines,
+  cardBody,
+  cardItem,
+  dutyItem,
+  dutyLines,
+  eventWhen,
+  flagLine,
+  messageItem,
+  metaLine,
+  systemItem,
+} from "./thread.js";
 
 const TOKEN_KEY = "parole:token";
 const READ_KEY = "parole:read";
@@ -120,6 +132,7 @@ const state = {
   alias: "", // who holds the conversation
   pole: "",
   people: [], // {alias, pole} of every counsellor in it (a colleague may be invited)
+  asks: new Map(), // seq -> a counsellor's request for a detail still awaiting an answer
   seqs: new SeqTracker(),
   pending: new PendingLines(), // our lines not yet echoed by the server
   restored: [], // unacknowledged messages found in storage after a reload, re-sent once talking
@@ -434,6 +447,7 @@ function drawEvents(status) {
   for (const card of status.events || []) {
     const item = document.createElement("li");
     item.append(cardBody(card, cardLabels(card)));
+    addKeep(item, { id: `event-${card.id}-${card.day || ""}`, kind: "card", at: Date.now(), pole: poleName(card.pole), card }, card.title);
     list.append(item);
   }
   $("events").hidden = list.children.length === 0;
@@ -613,27 +627,46 @@ function onEvent(event) {
   } else if (event.kind === "message") {
     state.pending.settle(event.client_id); // its echo replaces our pending line
     if (event.author === "counsellor") setTyping(false);
-    addLine(messageLine(event.author, event.text, event.at, false, event.alias));
+    const li = messageLine(event.author, event.text, event.at, false, event.alias);
+    if (event.asked) {
+      flagLine(li, t("widget.message.consented"));
+      settleAsk(event.asked, "widget.ask.shared");
+    } else if (event.portfolio) flagLine(li, t("widget.message.portfolio"));
+    const author = event.author === "visitor" ? t("widget.message.you") : event.alias || state.alias;
+    addKeep(li, { ...keptBase(event), kind: "message", author, text: event.text }, event.text);
+    addLine(li);
     countUnread(event);
   } else if (event.kind === "card" && event.card) {
     if (event.author === "counsellor") setTyping(false);
     const status = clock.format(new Date(event.at));
-    addLine(cardItem({ mine: false, author: event.alias || state.alias, status, card: event.card, labels: cardLabels(event.card) }));
+    const author = event.alias || state.alias;
+    const li = cardItem({ mine: false, author, status, card: event.card, labels: cardLabels(event.card) });
+    addKeep(li, { ...keptBase(event), kind: "card", author, pole: poleName(event.card.pole), card: event.card }, event.card.title);
+    addLine(li);
     countUnread(event);
   } else if (event.kind === "duty" && event.duty) {
     const alias = event.alias || state.alias;
-    addLine(
-      dutyItem({
-        mine: false,
-        author: alias,
-        status: clock.format(new Date(event.at)),
-        heading: t("duty.heading", { alias }),
-        lines: dutyLines(event.duty, t, lang, poleName),
-        note: t("duty.note", { alias }),
-      }),
-    );
+    const heading = t("duty.heading", { alias });
+    const lines = dutyLines(event.duty, t, lang, poleName);
+    const li = dutyItem({
+      mine: false,
+      author: alias,
+      status: clock.format(new Date(event.at)),
+      heading,
+      lines,
+      note: t("duty.note", { alias }),
+    });
+    addKeep(li, { ...keptBase(event), kind: "duty", author: alias, lines: [heading, ...lines] }, heading);
+    addLine(li);
     countUnread(event);
+  } else if (event.kind === "asked" && event.ask) {
+    if (event.author === "counsellor") setTyping(false);
+    addLine(askLine(event));
+    countUnread(event);
+  } else if (event.kind === "declined") {
+    settleAsk(event.asked, "widget.ask.declined");
   } else if (event.kind === "joined" || event.kind === "left") {
+    if (event.kind === "left") voidAsks(event.alias);
     const at = state.people.findIndex((p) => p.alias === event.alias);
     if (event.kind === "joined") state.people.push({ alias: event.alias || "", pole: event.pole || state.pole });
     else if (at >= 0) state.people.splice(at, 1);
@@ -645,13 +678,128 @@ function onEvent(event) {
     addLine(systemItem(t("widget.event.renamed", { name: event.text })));
   } else if (event.kind === "transferred") {
     state.people = [];
+    voidAsks();
     setTyping(false);
     addLine(systemItem(t("widget.event.transferred", { alias: event.alias || state.alias, pole: poleName(event.pole) })));
   } else if (event.kind === "ended") {
+    voidAsks();
     const key = `widget.event.ended.${event.author}`;
     addLine(systemItem(t(key in catalog ? key : "widget.event.ended")));
     setTyping(false);
   }
+}
+
+// --- keeping, and requests for a detail ---------------------------------------------------
+/** What every item kept from the conversation holds: an id unique to the event, when, the pole. */
+function keptBase(event) {
+  return { id: `${event.conversation}-${event.seq}`, at: event.at, pole: poleName(state.pole) };
+}
+
+/** A "keep" button under a line: into the visitor's portfolio, on their device only (R9). */
+function addKeep(li, item, name) {
+  const row = document.createElement("p");
+  row.className = "msg-keep";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link small";
+  button.textContent = t("widget.portfolio.keep");
+  button.dataset.name = [...name].slice(0, 60).join("");
+  button.setAttribute("aria-label", t("widget.portfolio.keep.label", { name: button.dataset.name }));
+  button.addEventListener("click", () => keeper.keep(item, button));
+  keeper.mark(item.id, button);
+  row.append(button);
+  li.append(row);
+}
+
+/**
+ * A counsellor's request for one detail (R9): who asks, what, why, who will see it,
+ * and that refusing costs nothing; the visitor shares or declines, once.
+ */
+function askLine(event) {
+  const alias = event.alias || state.alias;
+  const seq = event.seq;
+  const li = document.createElement("li");
+  li.className = "msg msg-theirs msg-card";
+  const form = document.createElement("form");
+  form.className = "ask-box";
+  form.setAttribute("aria-label", t("widget.ask.label", { alias }));
+  const line = (text, className = "") => {
+    const p = document.createElement("p");
+    p.className = className;
+    p.textContent = text;
+    return p;
+  };
+  const inputId = `ask-${event.conversation}-${seq}`;
+  const label = document.createElement("label");
+  label.htmlFor = inputId;
+  label.textContent = event.ask.detail;
+  const input = document.createElement("input");
+  input.id = inputId;
+  input.type = "text";
+  input.maxLength = 4000;
+  input.autocomplete = "off";
+  const row = document.createElement("div");
+  row.className = "row";
+  const share = document.createElement("button");
+  share.type = "submit";
+  share.className = "primary small";
+  share.textContent = t("widget.ask.share");
+  const refuse = document.createElement("button");
+  refuse.type = "button";
+  refuse.className = "secondary small";
+  refuse.textContent = t("widget.ask.refuse");
+  row.append(share, refuse);
+  const outcome = line("", "ask-outcome");
+  outcome.setAttribute("role", "status");
+  const controls = document.createElement("div");
+  controls.append(label, input, row);
+  form.append(
+    line(t("widget.ask.who", { alias, pole: poleName(state.pole), detail: event.ask.detail })),
+    line(t("widget.ask.why", { purpose: event.ask.purpose })),
+    line(t("widget.ask.seen"), "hint"),
+    controls,
+    outcome,
+  );
+  const answer = (text) => {
+    if (state.session?.state !== "talking") return;
+    socket.sendReliable(frames.answer({ asked: seq, clientId: newClientId(), text }));
+    for (const control of [input, share, refuse]) control.disabled = true;
+  };
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = frames.cleanText(input.value);
+    if (text) answer(text);
+    else input.focus();
+  });
+  refuse.addEventListener("click", () => answer(undefined));
+  li.append(metaLine(alias, clock.format(new Date(event.at))), form);
+  state.asks.set(seq, { alias, controls, outcome });
+  return li;
+}
+
+/** Request `seq` is answered (or void): its form goes, a line says what happened. */
+function settleAsk(seq, key) {
+  const ask = state.asks.get(seq);
+  if (!ask) return;
+  state.asks.delete(seq);
+  ask.controls.remove();
+  ask.outcome.textContent = t(key);
+}
+
+/** The asker left (or, with no alias, the conversation moved on): their requests are void. */
+function voidAsks(alias) {
+  for (const [seq, ask] of state.asks) if (!alias || ask.alias === alias) settleAsk(seq, "widget.ask.void");
+}
+
+/** An item of the portfolio into the conversation, marked as such; false when not talking. */
+function sendFromPortfolio(text) {
+  const clean = frames.cleanText(text);
+  if (!clean || state.session?.state !== "talking") return false;
+  const frame = frames.visitorSend({ clientId: newClientId(), text: clean, portfolio: true });
+  pendingLine(frame.client_id, frame.text).scrollIntoView({ block: "end" });
+  addPending(store, frame);
+  socket.sendReliable(frame);
+  return true;
 }
 
 function setTyping(active) {
@@ -690,7 +838,7 @@ function resendRestored() {
     if (!state.pending.has(entry.client_id)) continue; // its echo came already
     let frame;
     try {
-      frame = frames.visitorSend({ clientId: entry.client_id, text: entry.text });
+      frame = frames.visitorSend({ clientId: entry.client_id, text: entry.text, portfolio: entry.portfolio });
     } catch {
       state.pending.fail(entry.client_id, t("widget.message.failed"));
       removePending(store, entry.client_id);
@@ -814,6 +962,7 @@ function reset() {
     alias: "",
     pole: "",
     people: [],
+    asks: new Map(),
     readSeq: 0,
     unread: 0,
     reported: false,
@@ -890,6 +1039,7 @@ function onSession(frame) {
   } else {
     showEnded();
   }
+  keeper.refresh(); // sending from the portfolio follows the conversation
 }
 
 function onError(frame) {
@@ -995,6 +1145,13 @@ $("takeback").addEventListener("click", () => {
 window.addEventListener("online", () => socket.nudge());
 
 // --- start ------------------------------------------------------------------------------
+const keeper = setupPortfolio({
+  t,
+  lang,
+  share: sendFromPortfolio,
+  canShare: () => state.session?.state === "talking",
+  when: (card) => eventWhen(card, lang),
+});
 if (!frames.isToken(storage("get", TOKEN_KEY))) storage("del", TOKEN_KEY); // none, or unusable
 if (storage("get", TOKEN_KEY)) {
   show("loading"); // the session comes back with `session` (or resume_failed)

@@ -24,6 +24,11 @@ function isEntry(entry) {
   );
 }
 
+/** What is kept of a message: its client_id, its text, and whether it came from the portfolio. */
+function entryOf({ client_id, text, portfolio }) {
+  return portfolio === true ? { client_id, text, portfolio } : { client_id, text };
+}
+
 /** The pending messages, oldest first; [] when there are none or the stored value is unusable. */
 export function readPending(storage, key = PENDING_KEY) {
   let raw = null;
@@ -45,7 +50,7 @@ export function readPending(storage, key = PENDING_KEY) {
   for (const entry of value) {
     if (!isEntry(entry) || seen.has(entry.client_id)) continue;
     seen.add(entry.client_id);
-    entries.push({ client_id: entry.client_id, text: entry.text });
+    entries.push(entryOf(entry));
   }
   return entries;
 }
@@ -54,7 +59,7 @@ export function readPending(storage, key = PENDING_KEY) {
 export function writePending(storage, entries, key = PENDING_KEY) {
   if (!storage) return false;
   try {
-    const kept = entries.filter(isEntry).map(({ client_id, text }) => ({ client_id, text }));
+    const kept = entries.filter(isEntry).map(entryOf);
     if (kept.length === 0) storage.removeItem(key);
     else storage.setItem(key, JSON.stringify(kept));
     return true;
@@ -66,7 +71,7 @@ export function writePending(storage, entries, key = PENDING_KEY) {
 /** Add a message sent (`{client_id, text}`, e.g. a `send` frame), after the others. */
 export function addPending(storage, frame, key = PENDING_KEY) {
   const entries = readPending(storage, key).filter((e) => e.client_id !== frame.client_id);
-  entries.push({ client_id: frame.client_id, text: frame.text });
+  entries.push(entryOf(frame));
   return writePending(storage, entries, key);
 }
 

@@ -123,7 +123,11 @@ export function setupProof(t, els, token) {
       close();
     }
   });
-  els.print.addEventListener("click", () => window.print());
+  els.print.addEventListener("click", () => {
+    document.body.dataset.print = "proof"; // proof.css prints the sheet alone
+    window.print();
+    delete document.body.dataset.print;
+  });
   els.form.addEventListener("submit", async (event) => {
     event.preventDefault();
     els.error.textContent = "";

@@ -22,7 +22,7 @@ export function messageItem({ mine, author, status, text, pending = false }) {
 }
 
 /** The line above an item: who, then when (or its status). */
-function metaLine(author, status) {
+export function metaLine(author, status) {
   const meta = document.createElement("p");
   meta.className = "msg-meta";
   const who = document.createElement("span");
@@ -54,6 +54,14 @@ function appendLinked(parent, text) {
     link.textContent = piece.text;
     parent.append(link);
   }
+}
+
+/** A flag beside a line's author: "shared with consent", "from my portfolio". */
+export function flagLine(li, text) {
+  const flag = document.createElement("span");
+  flag.className = "msg-flag";
+  flag.textContent = text;
+  li.querySelector(".msg-meta").append(" ", flag);
 }
 
 /** A centred line about the conversation itself (opened, renamed, ended). */
