@@ -30,7 +30,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function toBase64(bytes) {
   let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
+  // By chunks: one call per 32 KiB rather than a string step per byte.
+  for (let at = 0; at < bytes.length; at += 0x8000) text += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
   return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
@@ -42,7 +43,8 @@ function fromBase64(text, length) {
   } catch {
     throw new VaultError("damaged");
   }
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const bytes = new Uint8Array(binary.length);
+  for (let at = 0; at < binary.length; at++) bytes[at] = binary.charCodeAt(at);
   if (length !== undefined && bytes.length !== length) throw new VaultError("damaged");
   return bytes;
 }
