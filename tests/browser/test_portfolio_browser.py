@@ -19,6 +19,11 @@ from tests.browser.widget import Watch, join, open_widget, sign_in, visitor_cont
 from tests.servers import RunningServer
 
 PASSPHRASE = "trois chevaux verts dansent le soir"
+VERSION_OF = """async (code) => {
+  const base = document.querySelector('script[type="module"]').src;
+  const { versionFor } = await import(new URL("qr.js", base));
+  return versionFor(new TextEncoder().encode(code).length);
+}"""
 SECRET_NOTE = "Note privée : rappeler Mme Lemoine au 06 12 34 56 78"
 
 
@@ -228,6 +233,11 @@ def test_a_passphrase_portfolio_never_reaches_the_server(
     expect(chat.get_by_text("1 élément gardé.")).to_be_visible()
     chat.get_by_role("button", name="Afficher le code texte").click()
     text_code = chat.get_by_label("Code texte du portfolio").input_value()
+    # Its QR code, drawn in the page from the text code (the same rows as qr.js gives).
+    qr = chat.get_by_role("img", name="QR code du portfolio (chiffré)")
+    expect(qr).to_be_visible()
+    size = int(qr.get_attribute("viewBox").split()[2]) - 8  # the quiet zone, 4 a side
+    assert size == 4 * chat_frame(page).evaluate(VERSION_OF, text_code) + 17
     envelope = stored(page)
     assert envelope["kdf"] == {"name": "PBKDF2-SHA-256", "iterations": 600000}
 
@@ -283,6 +293,7 @@ def test_a_detail_asked_is_shared_once_and_another_refused(
     def ask(detail: str, purpose: str) -> None:
         opener = pane.get_by_role("button", name="Demander une information")
         opener.click()
+        assert violations(console) == [], "the request form at 360 px"
         pane.get_by_label("Information demandée").fill(detail)
         pane.get_by_label("Pourquoi").fill(purpose)
         pane.get_by_role("button", name="Envoyer la demande").click()

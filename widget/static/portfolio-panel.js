@@ -4,9 +4,12 @@
 // exports (file, text code, print) and imports. Every text is set with textContent.
 
 import { Portfolio, itemText } from "./portfolio.js";
+import { qrSvg } from "./proof.js";
+import { qrRows } from "./qr.js";
 import * as vault from "./vault.js";
 
 const $ = (id) => document.getElementById(id);
+const QR_MAX = 1200; // characters of text code still easy to scan from a screen or a sheet
 
 /**
  * `t` and `lang`: the page's translator and language. `share(text)` sends an item into
@@ -296,7 +299,12 @@ export function setupPortfolio({ t, lang, share, canShare, when }) {
     const box = $("pf-text-code-box");
     box.hidden = !box.hidden;
     $("pf-show-code").setAttribute("aria-expanded", String(!box.hidden));
-    $("pf-text-code").value = box.hidden ? "" : vault.textCode(portfolio.envelope) || "";
+    const code = box.hidden ? "" : vault.textCode(portfolio.envelope) || "";
+    $("pf-text-code").value = code;
+    // Drawn here, from the code itself: it never goes to the server to be made.
+    const rows = code && code.length <= QR_MAX ? qrRows(code) : null;
+    $("pf-qr").replaceChildren(...(rows ? [qrSvg(rows, t("widget.portfolio.qr"))] : []));
+    $("pf-qr-note").textContent = code ? t(rows ? "widget.portfolio.qr.hint" : "widget.portfolio.qr.long") : "";
     if (!box.hidden) $("pf-text-code").focus();
   });
   $("pf-text-code").addEventListener("focus", () => $("pf-text-code").select());
