@@ -142,8 +142,21 @@ def test_keep_reload_unlock_export_import_and_share(
     unlock.fill(code.lower().replace("-", " "))
     chat.get_by_role("button", name="Ouvrir", exact=True).click()
     expect(chat.get_by_text("3 éléments gardés.")).to_be_visible()
+    # The thread's buttons say again what is kept.
+    expect(
+        chat.get_by_role("button", name="Gardé : « Pensez à relancer l'agence d'intérim »")
+    ).to_be_disabled()
     expect(chat.locator("#pf-items")).to_contain_text(SECRET_NOTE)
     expect(chat.locator("#pf-items")).to_contain_text("Atelier CV et lettre de motivation")
+
+    # Removed, then kept again from the thread: its button follows.
+    chat.get_by_role("button", name="Retirer : « Pensez à relancer l'agence d'intérim »").click()
+    expect(chat.get_by_text("2 éléments gardés.")).to_be_visible()
+    chat.get_by_role("button", name="Fermer", exact=True).last.click()
+    chat.get_by_role("button", name="Garder : « Pensez à relancer l'agence d'intérim »").click()
+    expect(chat.locator("#pf-announce")).to_have_text("Gardé dans votre portfolio.")
+    open_panel(chat)
+    expect(chat.get_by_text("3 éléments gardés.")).to_be_visible()
 
     # Export: the file, and the text code.
     with page.expect_download() as download:

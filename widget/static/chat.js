@@ -6,7 +6,7 @@ import { ParoleSocket, SeqTracker, TypingSender, newClientId, socketUrl } from "
 import * as frames from "../protocol/frames.js";
 import { IdentityGuard } from "./guard.js";
 import { addPending, clearPending, readPending, removePending } from "./pending.js";
-import { setupPortfolio } from "./portfolio-panel.js";
+import { setupPortfolio } from "./portfolio_panel.js";
 import { setupProof } from "./proof.js";
 import { translator } from "./texts.js";
 import {
@@ -703,10 +703,11 @@ function addKeep(li, item, name) {
   button.type = "button";
   button.className = "link small";
   button.textContent = t("widget.portfolio.keep");
+  button.dataset.keep = item.id; // the panel keeps it in step (kept, removed, locked)
   button.dataset.name = [...name].slice(0, 60).join("");
   button.setAttribute("aria-label", t("widget.portfolio.keep.label", { name: button.dataset.name }));
   button.addEventListener("click", () => keeper.keep(item, button));
-  keeper.mark(item.id, button);
+  keeper.mark(button);
   row.append(button);
   li.append(row);
 }

@@ -123,11 +123,7 @@ export function setupProof(t, els, token) {
       close();
     }
   });
-  els.print.addEventListener("click", () => {
-    document.body.dataset.print = "proof"; // proof.css prints the sheet alone
-    window.print();
-    delete document.body.dataset.print;
-  });
+  els.print.addEventListener("click", () => window.print()); // proof.css prints the sheet alone
   els.form.addEventListener("submit", async (event) => {
     event.preventDefault();
     els.error.textContent = "";

@@ -270,7 +270,11 @@ async def test_satisfaction_and_abuse_figures_are_exact_across_two_processes(
     await backend.start()
     try:
         figures = await backend.figures("satisfaction")
-        abuse = await backend.figures("abuse")
+        # The report is counted just after the ``session`` that ends it goes out.
+        for _ in range(50):
+            if abuse := await backend.figures("abuse"):
+                break
+            await asyncio.sleep(0.1)
         comments = await backend.comments(0.0)
     finally:
         await backend.close()

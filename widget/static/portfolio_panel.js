@@ -49,6 +49,16 @@ export function setupPortfolio({ t, lang, share, canShare, when }) {
     for (const button of openers) button.setAttribute("aria-expanded", String(!$("portfolio").hidden));
     if (!locked) drawItems();
     drawEnded();
+    for (const button of document.querySelectorAll("button[data-keep]")) mark(button);
+  }
+
+  /** A "keep" button says whether its item is in the open portfolio. */
+  function mark(button) {
+    const kept = portfolio.has(button.dataset.keep);
+    button.disabled = kept;
+    button.textContent = t(kept ? "widget.portfolio.kept.short" : "widget.portfolio.keep");
+    const key = kept ? "widget.portfolio.kept.label" : "widget.portfolio.keep.label";
+    button.setAttribute("aria-label", t(key, { name: button.dataset.name || "" }));
   }
 
   function drawItems() {
@@ -121,13 +131,14 @@ export function setupPortfolio({ t, lang, share, canShare, when }) {
     return li;
   }
 
+  /** At the end of a conversation: take the portfolio away (the browser may clear it). */
   function drawEnded() {
     const n = portfolio.items.length;
-    $("ended-portfolio").hidden = !portfolio.unlocked || n === 0;
-    $("ended-portfolio-text").textContent = t(
-      portfolio.device === "shared" ? "widget.portfolio.ended.shared" : "widget.portfolio.ended",
-      { count: n },
-    );
+    const locked = !portfolio.unlocked;
+    $("ended-portfolio").hidden = locked ? !portfolio.stored : n === 0;
+    let key = portfolio.device === "shared" ? "widget.portfolio.ended.shared" : "widget.portfolio.ended";
+    if (locked) key = "widget.portfolio.ended.locked";
+    $("ended-portfolio-text").textContent = t(key, { count: n });
   }
 
   /** Run `act`; a refusal becomes a clear message and changes nothing else. */
@@ -367,25 +378,16 @@ export function setupPortfolio({ t, lang, share, canShare, when }) {
     }
     const ok = await guarded(() => portfolio.keep(item));
     if (!ok) return open({ currentTarget: button });
-    if (button) markKept(button);
     announce(t("widget.portfolio.kept"));
-    draw();
+    draw(); // marks its button, and any other of the same item
   }
 
-  function markKept(button) {
-    button.disabled = true;
-    button.textContent = t("widget.portfolio.kept.short");
-    button.setAttribute("aria-label", t("widget.portfolio.kept.label", { name: button.dataset.name || "" }));
-  }
-
-  const ready = portfolio.load().then(draw);
+  portfolio.load().then(draw);
+  $("pf-open-top").hidden = false; // shown once it works (a slow line runs the scripts late)
   return {
     keep,
-    ready,
-    /** Mark `button` kept when `id` is in the open portfolio already. */
-    mark(id, button) {
-      if (portfolio.has(id)) markKept(button);
-    },
+    /** A new "keep" button (with data-keep and data-name): drawn as kept or not. */
+    mark,
     refresh: draw,
   };
 }
