@@ -288,6 +288,11 @@ class Backend(abc.ABC):
         :mod:`server.core.feedback`): counts with no visitor, session or time in them."""
 
     @abc.abstractmethod
+    async def count_figures(self, figure: str, cells: dict[str, int]) -> None:
+        """Add each count of ``cells`` to its cell of ``figure``: one round trip, each
+        cell atomically (an event that counts in several cells at once)."""
+
+    @abc.abstractmethod
     async def figures(self, figure: str) -> dict[str, int]:
         """Every cell of ``figure`` and its count."""
 

@@ -395,6 +395,12 @@ class MemoryBackend(Backend):
         cells[cell] = cells.get(cell, 0) + by
         self._save()
 
+    async def count_figures(self, figure: str, cells: dict[str, int]) -> None:
+        counted = self._figures.setdefault(figure, {})
+        for cell, by in cells.items():
+            counted[cell] = counted.get(cell, 0) + by
+        self._save()
+
     async def figures(self, figure: str) -> dict[str, int]:
         return dict(self._figures.get(figure, {}))
 

@@ -833,6 +833,14 @@ class RedisBackend(Backend):
         await self.redis.hincrby(f"{PREFIX}figures:{figure}", cell, by)
 
     @_available
+    async def count_figures(self, figure: str, cells: dict[str, int]) -> None:
+        key = f"{PREFIX}figures:{figure}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for cell, by in cells.items():
+                pipe.hincrby(key, cell, by)
+            await pipe.execute()
+
+    @_available
     async def figures(self, figure: str) -> dict[str, int]:
         found = await self.redis.hgetall(f"{PREFIX}figures:{figure}")
         return {cell.decode(): int(count) for cell, count in found.items()}

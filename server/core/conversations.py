@@ -79,6 +79,8 @@ class Conversation(msgspec.Struct):
     notes: list[Note] = []
     guests: list[Participant] = []
     invitations: list[Invitation] = []
+    #: The visitor's site, for the statistics' cells (R11).
+    site: str = ""
 
     @property
     def held(self) -> bool:

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .errors import ParoleError
+
 ACTIVITY = "activity"
 SMALL = 5  # cells under this are shown as "< 5"
 _HOUR = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}")
@@ -241,3 +243,130 @@ def protect(grid: list[list[int]]) -> Protected:
     if total.value is not None:
         total = _total(grand, column_sums, column_totals)
     return Protected(cells, row_totals, column_totals, total)
+
+
+# --- what a manager reads ------------------------------------------------------------------
+#: The first Cité des métiers opened in 1993: a date before it is a mistake.
+EARLIEST = date(1993, 1, 1)
+#: How far ahead a period may start (a manager preparing next year's report).
+AHEAD = timedelta(days=366)
+
+ACTIVITY_MEASURES = tuple(Measure)
+SCORES = ("1", "2", "3", "4", "5")
+WEEKDAYS = [str(d) for d in range(7)]
+HOURS = [str(h) for h in range(24)]
+
+
+def read_day(text: str, today: date) -> date:
+    """A day typed as YYYY-MM-DD, checked: ParoleError ``bad_date``, ``too_early`` (before
+    the first Cité) or ``too_late`` (more than a year ahead)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ParoleError(text[:20], code="bad_date") from None
+    if len(text) != 10:  # fromisoformat also reads "20261207"
+        raise ParoleError(text[:20], code="bad_date")
+    if day < EARLIEST:
+        raise ParoleError(text, code="too_early")
+    if day > today + AHEAD:
+        raise ParoleError(text, code="too_late")
+    return day
+
+
+def read_range(start: str, end: str, today: date) -> Period:
+    """Days ``start`` to ``end`` as typed; ParoleError as :func:`read_day`, or
+    ``reversed`` when the end comes before the start."""
+    period = Period(read_day(start, today), read_day(end, today))
+    if period.end < period.start:
+        raise ParoleError(f"{start} > {end}", code="reversed")
+    return period
+
+
+def family(measure: str) -> str:
+    """What a measure counts, without its detail: "wait:1-5" → "wait"."""
+    return measure.split(":", 1)[0]
+
+
+def detail(measure: str) -> str:
+    return measure.split(":", 1)[1] if ":" in measure else ""
+
+
+@dataclass(frozen=True)
+class View:
+    """One protected table of the dashboard: ``rows`` and ``columns`` are ids (poles,
+    measures, buckets, weekdays, hours, sites), named by the page."""
+
+    name: str
+    rows: list[str]
+    columns: list[str]
+    shown: Protected  # only what may be seen: the raw counts do not leave this module
+
+    @property
+    def largest(self) -> int:
+        """The largest value shown (a chart's scale: never a hidden one's)."""
+        return max((s.value or 0 for row in self.shown.cells for s in row), default=0)
+
+
+def _view(name: str, grid: list[list[int]], rows: list[str], columns: list[str]) -> View:
+    return View(name, rows, columns, protect(grid))
+
+
+def _families(counts: Iterable[Count]) -> list[Count]:
+    return [Count(c.site, c.pole, c.hour, family(c.measure), c.n) for c in counts]
+
+
+def _details(counts: Iterable[Count], of: str) -> list[Count]:
+    return [
+        Count(c.site, c.pole, c.hour, detail(c.measure), c.n)
+        for c in counts
+        if family(c.measure) == of
+    ]
+
+
+def views(counts: list[Count], poles: list[str], sites: list[str]) -> list[View]:
+    """Every table of the dashboard for ``counts`` (one period, one site or all)."""
+    families = _families(counts)
+    measures = [m.value for m in ACTIVITY_MEASURES]
+    joined = [c for c in families if c.measure == Measure.JOINED]
+    return [
+        _view("activity", table(families, poles, measures, "pole", "measure"), poles, measures),
+        _view(
+            "waits",
+            table(_details(counts, "wait"), poles, buckets(WAIT_BUCKETS), "pole", "measure"),
+            poles,
+            buckets(WAIT_BUCKETS),
+        ),
+        _view(
+            "lengths",
+            table(_details(counts, "length"), poles, buckets(LENGTH_BUCKETS), "pole", "measure"),
+            poles,
+            buckets(LENGTH_BUCKETS),
+        ),
+        _view(
+            "scores",
+            table(_details(counts, "score"), poles, list(SCORES), "pole", "measure"),
+            poles,
+            list(SCORES),
+        ),
+        _view(
+            "transfers",
+            table(_details(counts, "transferred"), poles, poles, "pole", "measure"),
+            poles,
+            poles,
+        ),
+        _view("hours", table(joined, WEEKDAYS, HOURS, "weekday", "hour"), WEEKDAYS, HOURS),
+        _view("sites", table(joined, sites, poles, "site", "pole"), sites, poles),
+    ]
+
+
+#: The columns of the CSV export, the same for every Cité (see ops/statistics.md).
+CSV_COLUMNS = ("cite", "site", "pole", "month", "measure", "detail", "count")
+
+
+def csv_rows(counts: Iterable[Count], cite: str) -> list[tuple[str, ...]]:
+    """One row per site, pole, month and measure, sorted; a count under 5 as "<5"."""
+    sums: dict[tuple[str, str, str, str, str], int] = {}
+    for c in counts:
+        key = (c.site, c.pole, f"{c.hour:%Y-%m}", family(c.measure), detail(c.measure))
+        sums[key] = sums.get(key, 0) + c.n
+    return [(cite, *key, str(n) if n >= SMALL else f"<{SMALL}") for key, n in sorted(sums.items())]

@@ -48,6 +48,13 @@ class VisitorSession(msgspec.Struct):
     #: Where it came from, as an HMAC of the client address under the day's key
     #: (never the address): what a block refuses for a while.
     source: str = ""
+    #: When they entered the queue they are in, if a transfer sent them there (else
+    #: ``arrived_at``): where the wait counted in the statistics starts.
+    queued_at: float | None = None
+
+    def waited(self, now: float) -> float:
+        """Seconds in the current queue (the statistics' wait, R11)."""
+        return now - (self.arrived_at if self.queued_at is None else self.queued_at)
 
     def assign(self, conversation_id: str) -> str:
         """A counsellor took this visitor; returns the conversation they are in now.
@@ -62,7 +69,7 @@ class VisitorSession(msgspec.Struct):
             self.conversation = conversation_id
         return self.conversation
 
-    def transfer(self, pole: str) -> None:
+    def transfer(self, pole: str, at: float | None = None) -> None:
         """A counsellor sends this visitor to ``pole``'s queue (R6). The ticket stays:
         they wait there at the place their first arrival gives them, not at the back."""
         if self.state is not VisitorState.TALKING:
@@ -71,6 +78,7 @@ class VisitorSession(msgspec.Struct):
             raise IllegalTransition("the visitor is in this pole already")
         self.state = VisitorState.WAITING
         self.pole = pole
+        self.queued_at = at
 
     def hand_over(self, pole: str) -> None:
         """A colleague of ``pole`` accepted a direct transfer: the visitor goes on

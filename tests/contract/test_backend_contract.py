@@ -295,6 +295,19 @@ async def test_figures_count_exactly_under_contention(backend: Backend) -> None:
     assert await backend.figures("abuse") == {"emploi|2026-12|reported": 1}
 
 
+async def test_an_event_counts_in_several_cells_at_once_exactly(backend: Backend) -> None:
+    cells = {"paris|emploi|2026-12-07T14|served": 1, "paris|emploi|2026-12-07T14|wait:1-5": 1}
+    await asyncio.gather(*(backend.count_figures("activity:2026-12", cells) for _ in range(40)))
+    await backend.count_figures("activity:2026-12", {"paris|emploi|2026-12-07T15|joined": 3})
+    await backend.count_figures("activity:2026-12", {})
+    assert await backend.figures("activity:2026-12") == {
+        "paris|emploi|2026-12-07T14|served": 40,
+        "paris|emploi|2026-12-07T14|wait:1-5": 40,
+        "paris|emploi|2026-12-07T15|joined": 3,
+    }
+    assert await backend.figures("activity:2026-11") == {}
+
+
 async def test_comments_are_kept_until_due(backend: Backend) -> None:
     old = Comment("c1", "emploi", "2026-12", "Merci", until=100.0)
     new = Comment("c2", "emploi", "2026-12", "Merci", until=300.0)

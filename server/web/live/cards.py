@@ -14,6 +14,7 @@ from protocol.messages import CardInfo, DutyInfo, Event
 from server.core.errors import IllegalTransition, ParoleError
 from server.core.resources import Card
 from server.core.staff import StaffAccount
+from server.core.statistics import Measure
 
 from .chat import Chat
 
@@ -54,14 +55,17 @@ class Cards:
     async def share(
         self, account: StaffAccount, conversation_id: str, card_id: str, client_id: str
     ) -> Event:
-        await self.chat.active(account, conversation_id)
+        conversation = await self.chat.active(account, conversation_id)
         cite = await self.chat.cite()
         card = (await self.chat.backend.get_library()).card(card_id)
         if card is None or card.retired or cite.pole(card.pole) is None:
             raise ParoleError(card_id, code="unknown_card")
-        return await self.chat.counsellor_event(
+        event, new = await self.chat.counsellor_event(
             account, conversation_id, client_id, "card", card=card_info(card)
         )
+        if new:  # a retry is the same card, shared once
+            await self.chat.tally.count(conversation.site, conversation.pole, Measure.CARDS)
+        return event
 
     async def share_duty(
         self, account: StaffAccount, conversation_id: str, client_id: str
@@ -70,6 +74,7 @@ class Cards:
         await self.chat.active(account, conversation_id)
         if not account.duty:
             raise IllegalTransition("no hours on duty to share: set them on /console/account")
-        return await self.chat.counsellor_event(
+        event, _ = await self.chat.counsellor_event(
             account, conversation_id, client_id, "duty", duty=duty_info(account)
         )
+        return event

@@ -19,6 +19,7 @@ import hashlib
 import random
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -41,15 +42,17 @@ from protocol.messages import (
     encoder,
 )
 from server.backends import Backend
-from server.core import schedules
+from server.core import schedules, statistics
 from server.core.conversations import Conversation, ConversationState, Invitation, Note
 from server.core.errors import IllegalTransition, NotFound, NotHeld, ParoleError
 from server.core.poles import Cite
 from server.core.staff import Desk, StaffAccount
+from server.core.statistics import Measure
 from server.core.text import clean_pseudonym, clean_text, generate_pseudonym
 from server.core.visitors import VisitorSession, VisitorState
 
 from ..settings import Settings
+from .tally import Tally
 
 
 class QueueChanged(msgspec.Struct, tag="_queue", tag_field="type", omit_defaults=True):
@@ -213,6 +216,8 @@ class Chat:
         self.rng = rng or random.SystemRandom()
         #: Sockets opening (``hello``) at once in this process; see Connection.
         self.admission = asyncio.Semaphore(ADMISSION)
+        #: The anonymous statistics, counted as things happen (R11).
+        self.tally = Tally(backend, clock)
 
     # --- shared helpers ----------------------------------------------------------------
     async def cite(self) -> Cite:
@@ -325,6 +330,7 @@ class Chat:
         session.attach()
         position = await self.backend.add_visitor(session, self.settings.session_max_age)
         await self.announce_queue(pole)
+        await self.tally.count(site.id, pole, Measure.JOINED)
         return session, token, position
 
     async def resume(self, token: str) -> tuple[VisitorSession, Place]:
@@ -404,6 +410,7 @@ class Chat:
         if previous is VisitorState.WAITING:
             await self.backend.dequeue(ended)
             await self.announce_queue(ended.pole)
+            await self.tally.count(ended.site, ended.pole, Measure.LEFT)
         if ended.conversation is not None:  # talking, or waiting after a transfer
             with contextlib.suppress(IllegalTransition):  # the counsellor ended it first
                 await self._end_conversation(ended.conversation, "visitor")
@@ -415,6 +422,7 @@ class Chat:
         """The pole stopped for the day (or was retired): end every wait in it, and
         tell each visitor why. Returns how many were told."""
         told = 0
+        sites: Counter[str] = Counter()
         while (visitor_id := await self.backend.pop_waiting(pole)) is not None:
             try:
                 session = await self.backend.update_visitor(visitor_id, _close_and_copy)
@@ -426,8 +434,11 @@ class Chat:
             await self.backend.expire_visitor(visitor_id, self.settings.end_grace)
             await self.publish(visitor_channel(visitor_id), session_message(session))
             told += 1
+            sites[session.site] += 1
         if told:
             await self.announce_queue(pole)
+        for site, n in sites.items():
+            await self.tally.count(site, pole, Measure.CLOSED, n=n)
         return told
 
     async def visitor_gone(self, member: str) -> None:
@@ -464,6 +475,8 @@ class Chat:
         else:
             conversation = await self._adopt(account, pole, session, reserved)
         await self.publish(visitor_channel(session.id), session_message(session))
+        waited = statistics.wait_measure(session.waited(self.clock()))
+        await self.tally.count(session.site, pole, Measure.SERVED, waited)
         await self.backend.record_take(pole, self.clock())
         await self.announce_queue(pole, takes=await self.backend.recent_takes(pole))
         await self.publish(
@@ -484,6 +497,7 @@ class Chat:
             alias=account.alias,
             pseudonym=session.pseudonym,
             opened_at=self.clock(),
+            site=session.site,
         )
         await self.backend.add_conversation(conversation, self.settings.session_max_age)
         await self.append(conversation.id, "opened", "system", alias=account.alias, pole=pole)
@@ -538,13 +552,16 @@ class Chat:
             await self.close_invitation(conversation_id, invitation, "withdrawn")
         await self.backend.update_desk(account.login, lambda d: d.release(conversation_id))
         try:
-            moved, position = await self.backend.requeue(session.id, partial(_transfer, pole=pole))
+            moved, position = await self.backend.requeue(
+                session.id, partial(_transfer, pole=pole, at=self.clock())
+            )
         except (IllegalTransition, NotFound):  # the visitor left meanwhile
             with contextlib.suppress(IllegalTransition, NotFound):
                 await self._end_conversation(conversation_id, "visitor")
             raise IllegalTransition("the visitor left") from None
         await self.publish(visitor_channel(moved.id), session_message(moved))
         await self.announce_queue(pole)
+        await self.tally.count(moved.site, conversation.pole, statistics.transfer_measure(pole))
         return position
 
     async def check_target(self, conversation: Conversation, pole: str) -> VisitorSession:
@@ -648,15 +665,15 @@ class Chat:
         client_id: str,
         kind: EventKind,
         **extra: Any,
-    ) -> Event:
-        """A counsellor's event other than a message (a card, a request...), by alias."""
+    ) -> tuple[Event, bool]:
+        """A counsellor's event other than a message (a card, a request...), by alias;
+        returns it and whether it is new (not a retry's earlier copy)."""
         try:
-            event, _ = await self.append(
+            return await self.append(
                 conversation_id, kind, "counsellor", "", client_id, alias=account.alias, **extra
             )
         except NotFound:
             raise ParoleError(conversation_id, code="unknown_conversation") from None
-        return event
 
     async def counsellor_typing(
         self, account: StaffAccount, conversation_id: str, active: bool
@@ -743,6 +760,8 @@ class Chat:
             conversation_id, lambda c: _end_and_return(c, at)
         )
         await self.append(conversation_id, "ended", author)
+        length = statistics.length_measure(at - conversation.opened_at)
+        await self.tally.count(conversation.site, conversation.pole, length)
         # Nobody holds it if it was on its way to another pole.
         for login in conversation.counsellors:
             await self.backend.update_desk(login, lambda d: d.release(conversation_id))
@@ -756,8 +775,8 @@ def _pause_if_away(desk: Desk) -> None:
         desk.paused = True
 
 
-def _transfer(session: VisitorSession, pole: str) -> VisitorSession:
-    session.transfer(pole)
+def _transfer(session: VisitorSession, pole: str, at: float) -> VisitorSession:
+    session.transfer(pole, at)
     return msgspec.structs.replace(session)
 
 

@@ -19,6 +19,7 @@ from protocol.messages import Invitation as InvitationMessage
 from server.core.conversations import Conversation, Invitation
 from server.core.errors import NotFound, ParoleError, UnknownInvitation
 from server.core.staff import Desk, StaffAccount
+from server.core.statistics import Measure, transfer_measure
 from server.core.text import clean_text
 from server.core.visitors import VisitorSession
 
@@ -105,6 +106,7 @@ class Colleagues:
         for login, incoming in ((other.login, True), (account.login, False)):
             info = invitation_info(conversation, invitation, incoming=incoming)
             await self.chat.publish(staff_channel(login), InvitationMessage(info=info))
+        await self.chat.tally.count(conversation.site, conversation.pole, Measure.INVITED)
 
     async def reply(self, account: StaffAccount, conversation_id: str, accept: bool) -> None:
         """The invited colleague's answer. Accepted twice (two tabs), it counts once."""
@@ -207,6 +209,7 @@ class Colleagues:
             conversation.id, "transferred", "counsellor", alias=invitation.by_alias, pole=pole
         )
         await chat.append(conversation.id, "opened", "system", alias=invitation.alias, pole=pole)
+        await chat.tally.count(conversation.site, conversation.pole, transfer_measure(pole))
         await self.backend.update_desk(invitation.by, lambda d: d.release(conversation.id))
         try:
             session = await self.backend.update_visitor(

@@ -27,9 +27,10 @@ class Consent:
     ) -> Event:
         await self.chat.active(account, conversation_id)
         ask = AskInfo(detail=clean_text(detail), purpose=clean_text(purpose))
-        return await self.chat.counsellor_event(
+        event, _ = await self.chat.counsellor_event(
             account, conversation_id, client_id, "asked", ask=ask
         )
+        return event
 
     async def answer(
         self, known: VisitorSession, asked: int, client_id: str, text: str | None

@@ -31,6 +31,7 @@ from server.core.feedback import (
     satisfaction_cell,
 )
 from server.core.staff import StaffAccount
+from server.core.statistics import score_measure
 from server.core.visitors import VisitorSession
 
 from .chat import Chat
@@ -65,6 +66,7 @@ class Feedback:
         month = await self._month(stored.site, stored.pole)
         cell = satisfaction_cell(stored.site, stored.pole, month, score)
         await self.backend.count_figure(SATISFACTION, cell)
+        await self.chat.tally.count(stored.site, stored.pole, score_measure(score))
         if text:
             until = self.chat.clock() + self.chat.settings.comment_retention_days * DAY
             kept = Comment(secrets.token_hex(8), stored.pole, month, text, until)
@@ -134,6 +136,7 @@ class Feedback:
     async def _count(self, kind: Abuse, site: str, pole: str) -> None:
         month = await self._month(site, pole)
         await self.backend.count_figure(ABUSE, abuse_cell(pole, month, kind))
+        await self.chat.tally.count(site, pole, kind.value)
 
     async def _month(self, site_id: str, pole: str) -> str:
         """This month at the visitor's site (else the Cité's main one)."""

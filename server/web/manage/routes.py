@@ -29,6 +29,7 @@ from .replies import ReplyPages
 from .resources import ResourcePages
 from .sites import SitePages
 from .staff import StaffPages
+from .statistics import StatisticsPages
 
 #: The first Cité opens on weekdays, 9:00 to 17:00, until the manager sets real hours.
 _DAY = (Slot("09:00", "17:00"),)
@@ -151,6 +152,7 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
     resources = ResourcePages(chat, auth, templates)
     replies = ReplyPages(chat, auth, templates)
     feedback = FeedbackPages(chat, auth, templates)
+    stats = StatisticsPages(chat, auth, templates)
     staff = StaffPages(chat, auth, templates)
     signing = KeyPages(chat, auth, templates, keys)
     get, post = ["GET"], ["POST"]
@@ -179,6 +181,8 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
         ("/manage/staff/{login}", staff.edit, [*get, *post]),
         ("/manage/staff/{login}/{action:str}", staff.act, post),
         ("/manage/feedback", feedback.index, get),
+        ("/manage/statistics", stats.index, get),
+        ("/manage/statistics.csv", stats.export, get),
         ("/manage/keys", signing.index, get),
         ("/manage/keys", signing.rotate, post),
     ]

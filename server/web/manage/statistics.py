@@ -1,0 +1,131 @@
+"""Manager pages: the anonymous statistics (R11) — /manage/statistics, its CSV export
+(/manage/statistics.csv) and nothing else.
+
+A day, week, month or year, of one site or all: tables of what happened per pole, waits
+and lengths in their buckets, satisfaction, transfers, busy hours by weekday, sites
+compared; each chart drawn here as SVG with its table beside it for screen readers.
+Every table is protected (:func:`server.core.statistics.protect`): the raw counts
+never reach a page. A date that cannot be right gets a clear message and a 400, never
+an empty chart presented as true.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from server.core import statistics
+from server.core.errors import ParoleError
+from server.core.poles import Cite
+from server.core.statistics import Count, Period, Span
+
+from .base import ManageBase, Visit
+
+
+class StatisticsPages(ManageBase):
+    async def index(self, visit: Visit) -> Response:
+        cite = await self.backend.get_cite()
+        if cite is None:
+            return RedirectResponse("/manage", status_code=303)
+        today = self._today(cite)
+        query = visit.request.query_params
+        chosen = {
+            "span": query.get("span", Span.MONTH.value),
+            "day": query.get("day", today.isoformat()),
+            "site": query.get("site", ""),
+        }
+        context: dict[str, Any] = {"cite": cite, "chosen": chosen, "spans": list(Span)}
+        try:
+            span = self._span(chosen["span"])
+            day = statistics.read_day(chosen["day"], today)
+            site = self._site(cite, chosen["site"])
+        except ParoleError as error:
+            return self.render(visit, "manage/statistics.html", 400, problem=error.code, **context)
+        period = Period.of(span, day)
+        counts = await self._counts(period, site)
+        poles = self._poles(cite, counts)
+        sites = [s.id for s in cite.sites] if site is None else [site]
+        step = {Span.DAY: 1, Span.WEEK: 7}.get(span, 0)
+        before = period.start - timedelta(days=max(step, 1))
+        after = period.end + timedelta(days=1)
+        return self.render(
+            visit,
+            "manage/statistics.html",
+            period=period,
+            views=statistics.views(counts, poles, sites),
+            names=self._names(cite),
+            before=before.isoformat(),
+            after=after.isoformat() if after <= today + statistics.AHEAD else "",
+            **context,
+        )
+
+    async def export(self, visit: Visit) -> Response:
+        """The CSV of a range of days (``from``, ``to``), one site or all."""
+        cite = await self.backend.get_cite()
+        if cite is None:
+            return PlainTextResponse("no Cité configured yet\n", status_code=400)
+        today = self._today(cite)
+        query = visit.request.query_params
+        try:
+            period = statistics.read_range(
+                query.get("from", f"{today.year}-01-01"), query.get("to", today.isoformat()), today
+            )
+            site = self._site(cite, query.get("site", ""))
+        except ParoleError as error:
+            key = f"manage.stats.problem.{error.code}"
+            text = self.templates.catalogs.text(self.lang(visit), key)
+            return PlainTextResponse(f"{text}\n", status_code=400)
+        counts = await self._counts(period, site)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(statistics.CSV_COLUMNS)
+        writer.writerows(statistics.csv_rows(counts, cite.name))
+        name = f"parole-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    async def _counts(self, period: Period, site: str | None) -> list[Count]:
+        found: list[Count] = []
+        for figure in period.months():
+            found += statistics.parse(await self.backend.figures(figure))
+        return statistics.within(found, period, site)
+
+    def _today(self, cite: Cite) -> date:
+        main = cite.site(None)
+        now = datetime.fromtimestamp(self.chat.clock(), UTC)
+        return (now.astimezone(main.tz) if main else now).date()
+
+    @staticmethod
+    def _span(text: str) -> Span:
+        try:
+            return Span(text)
+        except ValueError:
+            raise ParoleError(text[:20], code="bad_span") from None
+
+    @staticmethod
+    def _site(cite: Cite, text: str) -> str | None:
+        """None: every site; else a site of the Cité (an unknown one is refused)."""
+        if not text:
+            return None
+        if all(site.id != text for site in cite.sites):
+            raise ParoleError(text[:40], code="unknown_site")
+        return text
+
+    @staticmethod
+    def _poles(cite: Cite, counts: list[Count]) -> list[str]:
+        """The Cité's poles in order, then any counted pole since removed."""
+        poles = [pole.id for pole in cite.poles]
+        return poles + sorted({c.pole for c in counts} - set(poles))
+
+    @staticmethod
+    def _names(cite: Cite) -> dict[str, str]:
+        names = {pole.id: pole.name for pole in cite.poles}
+        names.update({site.id: site.name for site in cite.sites})
+        return names
