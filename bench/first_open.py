@@ -12,10 +12,12 @@ given ``--url`` of a running Parole.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,24 +90,33 @@ def wait_until_up(url: str) -> None:
     raise SystemExit(f"no Parole answering at {url}")
 
 
+@contextlib.contextmanager
+def demo(url: str | None) -> Iterator[str]:
+    """``url`` if given (a running Parole), else the demo served for the run."""
+    if url is not None:
+        yield url
+        return
+    port = free_port()
+    parole = Path(sys.executable).with_name("parole")
+    server = subprocess.Popen(
+        [str(parole), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.first_open", description=__doc__)
     parser.add_argument("--url", help="a running Parole with the demo Cité")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    server = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        parole = Path(sys.executable).with_name("parole")
-        server = subprocess.Popen(
-            [str(parole), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(url)
-    try:
+    with demo(args.url) as url:
         for name, rows in measure(url, args.runs).items():
             seconds = statistics.median(r[0] for r in rows)
             kb = statistics.median(r[1] for r in rows) / 1000
@@ -114,10 +125,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name:>6}: {seconds:.2f} s to a usable pole list, "
                 f"{kb:.1f} kB, {requests:g} requests"
             )
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
     return 0
 
 

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.first_open import CPU_SLOWDOWN, wait_until_up
+from bench.first_open import CPU_SLOWDOWN, demo
 from tests.browser.widget import ARGS, CHROMIUM
-from tests.servers import free_port
 
 MEASURE = """async ([items, runs]) => {
   const base = document.querySelector('script[type="module"]').src;
@@ -63,41 +60,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--cpu", type=int, default=CPU_SLOWDOWN, help="CPU slowdown (1: none)")
     args = parser.parse_args(argv)
-    server = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        parole = Path(sys.executable).with_name("parole")
-        server = subprocess.Popen(
-            [str(parole), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    with demo(args.url) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_context().new_page()
+        page.goto(f"{url}/chat", wait_until="load")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.cpu})
+        found = page.evaluate(MEASURE, [args.items, args.runs])
+        browser.close()
+    for name, label in [
+        ("passphrase", "unlock, passphrase"),
+        ("code", "unlock, recovery code"),
+        ("keep", "keep one item"),
+    ]:
+        times = found[name]
+        print(
+            f"{label:>22}: median {statistics.median(times):7.1f} ms, "
+            f"slowest {max(times):7.1f} ms ({args.items} items, CPU ×{args.cpu})"
         )
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(url)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_context().new_page()
-            page.goto(f"{url}/chat", wait_until="load")
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.cpu})
-            found = page.evaluate(MEASURE, [args.items, args.runs])
-            browser.close()
-        for name, label in [
-            ("passphrase", "unlock, passphrase"),
-            ("code", "unlock, recovery code"),
-            ("keep", "keep one item"),
-        ]:
-            times = found[name]
-            print(
-                f"{label:>22}: median {statistics.median(times):7.1f} ms, "
-                f"slowest {max(times):7.1f} ms ({args.items} items, CPU ×{args.cpu})"
-            )
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
     return 0
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import random
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.core.identity import Kind, find, iban_ok, nir_ok, scrub
+from tests.node import module_url, run_json
 
 CORPUS = json.loads(
     (Path(__file__).parents[2] / "protocol" / "fixtures" / "identity.json").read_text()
@@ -110,9 +109,6 @@ def test_findings_are_in_order_in_bounds_and_apart(text: str) -> None:
 def test_the_browser_twin_finds_the_same_in_random_texts(tmp_path: Path) -> None:
     # protocol/js/identity.js repeats these patterns; run both over the same texts,
     # built from pieces of the corpus and stray digits, separators and letters.
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is needed to compare protocol/js/identity.js (make tools installs it)")
     rng = random.Random(7)
     pieces = [piece for case in CORPUS["found"] for _, piece in case["found"]]
     pieces += [text.split(" ")[rng.randrange(len(text.split(" ")))] for text in CORPUS["ordinary"]]
@@ -123,23 +119,14 @@ def test_the_browser_twin_finds_the_same_in_random_texts(tmp_path: Path) -> None
         )
         for _ in range(3000)
     ]
-    source = tmp_path / "texts.json"
-    source.write_text(json.dumps(texts))
-    twin = (Path(__file__).parents[2] / "protocol" / "js" / "identity.js").as_uri()
     script = (
-        f"import {{ find }} from {json.dumps(twin)};"
+        f"import {{ find }} from {json.dumps(module_url('protocol/js/identity.js'))};"
         "import { readFileSync } from 'node:fs';"
         "const texts = JSON.parse(readFileSync(process.argv[1], 'utf8'));"
         "const found = (t) => find(t).map((f) => [f.kind, t.slice(f.start, f.end)]);"
         "console.log(JSON.stringify(texts.map(found)));"
     )
-    run = subprocess.run(
-        [node, "--input-type=module", "-e", script, str(source)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    theirs = json.loads(run.stdout)
+    theirs = run_json(script, texts, tmp_path)
     differ = [(t, found(t), js) for t, js in zip(texts, theirs, strict=True) if found(t) != js]
     assert differ == [], differ[:3]
     assert sum(1 for js in theirs if js) > 500  # the texts do hold findings

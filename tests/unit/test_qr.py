@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 import segno.consts as consts
 import segno.encoder as encoder
 
+from tests.node import module_url, run_json
+
 M = consts.ERROR_LEVEL_M
-QR = (Path(__file__).parents[2] / "widget" / "static" / "qr.js").as_uri()
 
 
 def segno_rows(data: list[int], version: int, mask: int) -> list[str]:
@@ -41,24 +39,13 @@ def segno_rows(data: list[int], version: int, mask: int) -> list[str]:
 
 
 def widget(cases: list[tuple[list[int], int, int | None]], tmp_path: Path) -> list[list[str]]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is needed to compare widget/static/qr.js (make tools installs it)")
-    source = tmp_path / "cases.json"
-    source.write_text(json.dumps(cases))
     script = (
-        f"import {{ symbol }} from {json.dumps(QR)};"
+        f"import {{ symbol }} from {json.dumps(module_url('widget/static/qr.js'))};"
         "import { readFileSync } from 'node:fs';"
         "const cases = JSON.parse(readFileSync(process.argv[1], 'utf8'));"
         "console.log(JSON.stringify(cases.map(([d, v, m]) => symbol(d, v, m ?? undefined))));"
     )
-    run = subprocess.run(
-        [node, "--input-type=module", "-e", script, str(source)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows: list[list[str]] = json.loads(run.stdout)
+    rows: list[list[str]] = run_json(script, cases, tmp_path)
     return rows
 
 

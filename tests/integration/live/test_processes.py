@@ -290,3 +290,38 @@ async def test_satisfaction_and_abuse_figures_are_exact_across_two_processes(
     for guest, _ in guests:
         await guest.close()
     await reporter.close()
+
+
+async def test_statistics_are_exact_across_two_processes(cluster: Cluster) -> None:
+    """Visitors join on both processes at once and counsellors take them from either:
+    every event counts once in its hour's cell, and no cell names a visitor."""
+    joins = [visitor(cluster.a if i % 2 else cluster.b, "emploi") for i in range(16)]
+    guests = [guest for guest, _ in await asyncio.gather(*joins)]
+    desk_a, _ = await counsellor(cluster.a)
+    desk_b, _ = await counsellor(cluster.b)
+    for desk in (desk_a, desk_b, desk_a):
+        await desk.send({"type": "take", "pole": "emploi"})
+        await desk.expect("conversation")
+    await asyncio.gather(*(guest.send({"type": "leave"}) for guest in guests[10:]))
+    for guest in guests[10:]:
+        await guest.expect("session", state="ended")
+
+    backend = RedisBackend(cluster.redis.url)
+    await backend.start()
+    try:
+        months = [
+            key.decode().removeprefix("parole:figures:")
+            async for key in backend.redis.scan_iter("parole:figures:activity:*")
+        ]
+        assert months  # this month's (and the next one's, run across a month's end)
+        figures: dict[str, int] = {}
+        for month in months:
+            figures |= await backend.figures(month)
+    finally:
+        await backend.close()
+    totals: Counter[str] = Counter()
+    for cell, n in figures.items():
+        site, pole, hour, measure = cell.split("|")
+        assert (site, pole) == ("paris", "emploi") and len(hour) == 13
+        totals[measure.split(":")[0]] += n
+    assert totals == Counter({"joined": 16, "served": 3, "wait": 3, "left": 6})
