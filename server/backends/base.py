@@ -297,6 +297,14 @@ class Backend(abc.ABC):
         """Every cell of ``figure`` and its count."""
 
     @abc.abstractmethod
+    async def figure_names(self) -> list[str]:
+        """The name of every figure counted in, in no order."""
+
+    @abc.abstractmethod
+    async def drop_figure(self, figure: str) -> None:
+        """Forget ``figure`` and its cells (past its retention)."""
+
+    @abc.abstractmethod
     async def add_comment(self, comment: Comment) -> None:
         """Keep a visitor's comment until its ``until`` (epoch seconds)."""
 

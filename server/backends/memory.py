@@ -404,6 +404,13 @@ class MemoryBackend(Backend):
     async def figures(self, figure: str) -> dict[str, int]:
         return dict(self._figures.get(figure, {}))
 
+    async def figure_names(self) -> list[str]:
+        return list(self._figures)
+
+    async def drop_figure(self, figure: str) -> None:
+        if self._figures.pop(figure, None) is not None:
+            self._save()
+
     async def add_comment(self, comment: Comment) -> None:
         self._comments.append(comment)
         self._save()

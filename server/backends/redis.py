@@ -846,6 +846,18 @@ class RedisBackend(Backend):
         return {cell.decode(): int(count) for cell, count in found.items()}
 
     @_available
+    async def figure_names(self) -> list[str]:
+        prefix = f"{PREFIX}figures:"
+        return [
+            key.decode().removeprefix(prefix)
+            async for key in self.redis.scan_iter(match=f"{prefix}*", count=500)
+        ]
+
+    @_available
+    async def drop_figure(self, figure: str) -> None:
+        await self.redis.delete(f"{PREFIX}figures:{figure}")
+
+    @_available
     async def add_comment(self, comment: Comment) -> None:
         await self.redis.zadd(PREFIX + "comments", {_encode(comment): comment.until})
 

@@ -82,6 +82,19 @@ def figure_of(at: datetime) -> str:
     return f"{ACTIVITY}:{at.year:04d}-{at.month:02d}"
 
 
+def expired(figures: Iterable[str], at: datetime, years: int) -> list[str]:
+    """The statistics' figures among ``figures`` older than ``years`` before ``at``'s
+    month (that month, ``years`` ago, is still kept); other figures are not ours."""
+    oldest = f"{ACTIVITY}:{at.year - years:04d}-{at.month:02d}"
+    return sorted(
+        name
+        for name in figures
+        if name.startswith(f"{ACTIVITY}:")
+        and re.fullmatch(r"[0-9]{4}-[0-9]{2}", name[9:])
+        and name < oldest
+    )
+
+
 def cell(site: str, pole: str, at: datetime, measure: str) -> str:
     """The cell of an event at ``at`` (aware, in the site's time zone): to the hour."""
     return f"{site}|{pole}|{at:%Y-%m-%dT%H}|{measure}"

@@ -93,6 +93,8 @@ class Settings:
     invitation_ttl: float = 60.0
     #: Days a visitor's comment on a conversation is kept (its pole and month only).
     comment_retention_days: int = 90
+    #: Years the anonymous statistics are kept (they describe no one): whole months.
+    statistics_years: int = 10
     #: Seconds a blocked source cannot join again (a keyed hash of its address only).
     block_cooldown: float = 1800.0
     #: Addresses or networks of the reverse proxies whose X-Forwarded-For is believed:

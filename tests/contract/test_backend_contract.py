@@ -306,6 +306,12 @@ async def test_an_event_counts_in_several_cells_at_once_exactly(backend: Backend
         "paris|emploi|2026-12-07T15|joined": 3,
     }
     assert await backend.figures("activity:2026-11") == {}
+    await backend.count_figure("abuse", "emploi|2026-12|reported")
+    assert sorted(await backend.figure_names()) == ["abuse", "activity:2026-12"]
+    await backend.drop_figure("activity:2026-12")
+    await backend.drop_figure("activity:1999-01")  # none: nothing happens
+    assert await backend.figure_names() == ["abuse"]
+    assert await backend.figures("activity:2026-12") == {}
 
 
 async def test_comments_are_kept_until_due(backend: Backend) -> None:

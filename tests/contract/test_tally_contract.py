@@ -34,6 +34,9 @@ async def test_a_scripted_day_counts_exactly(backend: Backend) -> None:
     camille = await backend.get_staff("camille")
     assert camille is not None
     await backend.update_desk("camille", lambda d: Desk.open_console(d, 3))
+    # Kept ten years (PAROLE_STATISTICS_YEARS): the first count of a month drops older ones.
+    for old in ("activity:2016-11", "activity:2016-12"):
+        await backend.count_figures(old, {"paris|emploi|2016-11-02T10|joined": 7})
 
     clock.at(10, 5)
     first, _, _ = await chat.join("emploi", None, "Un CV ?", None, "paris")
@@ -71,3 +74,5 @@ async def test_a_scripted_day_counts_exactly(backend: Backend) -> None:
         "paris|emploi|2026-12-08T12|closed": 1,
     }
     assert third.site == "paris"
+    assert "activity:2016-11" not in await backend.figure_names()
+    assert await backend.figures("activity:2016-12") != {}  # ten years ago this month: kept

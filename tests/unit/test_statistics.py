@@ -145,3 +145,18 @@ def test_the_grand_total_is_kept_when_two_row_totals_are_unknown() -> None:
 def test_an_empty_table() -> None:
     out = st.protect([])
     assert (out.cells, out.row_totals, out.column_totals, out.total) == ([], [], [], S)
+
+
+def test_months_past_retention_are_ours_to_drop_and_nothing_else() -> None:
+    at = datetime(2026, 12, 8, 10, tzinfo=PARIS)
+    names = [
+        "activity:2016-11",
+        "activity:2016-12",
+        "activity:2009-01",
+        "activity:2026-12",
+        "satisfaction",
+        "abuse",
+        "activity:old",
+    ]
+    assert st.expired(names, at, 10) == ["activity:2009-01", "activity:2016-11"]
+    assert st.expired(names, at, 20) == []

@@ -217,7 +217,7 @@ class Chat:
         #: Sockets opening (``hello``) at once in this process; see Connection.
         self.admission = asyncio.Semaphore(ADMISSION)
         #: The anonymous statistics, counted as things happen (R11).
-        self.tally = Tally(backend, clock)
+        self.tally = Tally(backend, clock, settings.statistics_years)
 
     # --- shared helpers ----------------------------------------------------------------
     async def cite(self) -> Cite:

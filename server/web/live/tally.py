@@ -23,9 +23,11 @@ ZONES_FOR = 60.0  # s: how long the sites' time zones are taken as read
 
 
 class Tally:
-    def __init__(self, backend: Backend, clock: Callable[[], float]) -> None:
+    def __init__(self, backend: Backend, clock: Callable[[], float], years: int = 10) -> None:
         self.backend = backend
         self.clock = clock
+        self.years = years
+        self._month = ""  # the month this process last counted in
         self._zones: dict[str, ZoneInfo] = {}
         self._main = ""
         self._read_at = float("-inf")
@@ -38,7 +40,12 @@ class Tally:
             at = datetime.fromtimestamp(self.clock(), UTC).astimezone(await self._zone(site))
             site = site if site in self._zones else self._main
             cells = {statistics.cell(site, pole, at, measure): n for measure in measures}
-            await self.backend.count_figures(statistics.figure_of(at), cells)
+            figure = statistics.figure_of(at)
+            await self.backend.count_figures(figure, cells)
+            if figure != self._month:  # a new month here: months past retention go
+                self._month = figure
+                for old in statistics.expired(await self.backend.figure_names(), at, self.years):
+                    await self.backend.drop_figure(old)
         except ParoleError:
             log.warning("a figure was not counted: shared state unreachable")
 
