@@ -121,6 +121,15 @@ class Rate(Message, tag="rate"):
     comment: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
+class Tell(Message, tag="tell"):
+    """One optional answer about who the visitor is, with the satisfaction question:
+    ``question`` and one of its ``answer`` codes (PROTOCOL.md, "Satisfaction and
+    abuse"). Counted alone, per pole and month; once per question. Answered by ``told``."""
+
+    question: Literal["situation", "age", "origin"]
+    answer: Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[a-z0-9_]+(?!\n)$")]
+
+
 class Answer(Message, tag="answer"):
     """The visitor's answer to the counsellor's ``asked`` event number ``asked``: the
     detail in ``text`` (shared with consent), or no ``text`` to decline. Once per
@@ -131,7 +140,7 @@ class Answer(Message, tag="answer"):
     text: Text | None = None
 
 
-VisitorMessage = Hello | Join | Rename | Send | Typing | Leave | Rate | Answer
+VisitorMessage = Hello | Join | Rename | Send | Typing | Leave | Rate | Answer | Tell
 
 
 # --- counsellor -> server ---------------------------------------------------------------
@@ -564,6 +573,12 @@ class Rated(Message, tag="rated"):
     conversation: str
 
 
+class Told(Message, tag="told"):
+    """Answer to ``tell``: that answer is counted."""
+
+    question: str
+
+
 class Service(Message, tag="service"):
     """The server lost (``false``) or regained (``true``) its shared state.
 
@@ -599,6 +614,7 @@ ServerMessage = (
     | InvitationClosed
     | CardList
     | Rated
+    | Told
     | Service
     | Error
 )

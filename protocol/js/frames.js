@@ -142,6 +142,18 @@ export function visitorSend({ clientId, text, portfolio = false } = {}) {
   return frame;
 }
 
+export const PUBLICS = Object.freeze({
+  situation: ["student", "employed", "jobseeker", "training", "creating", "other"],
+  age: ["under_18", "18_25", "26_44", "45_54", "55_plus"],
+  origin: ["town", "departement", "region", "country", "abroad"],
+});
+
+/** One optional answer about who the visitor is (counted alone, per pole and month). */
+export function tell(question, answer) {
+  if (!Object.hasOwn(PUBLICS, question) || !PUBLICS[question].includes(answer)) throw new TypeError("tell: a question and one of its answers");
+  return { type: "tell", question, answer };
+}
+
 /** Answer the counsellor's request (`asked`: its event's seq): `text` shares the detail, none declines. */
 export function answer({ asked, clientId, text } = {}) {
   if (!Number.isInteger(asked) || asked < 1) throw new TypeError("asked: a seq");
@@ -291,6 +303,7 @@ export const visitorFrames = Object.freeze({
   leave,
   rate,
   answer,
+  tell,
 });
 
 export const consoleFrames = Object.freeze({

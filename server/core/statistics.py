@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .errors import ParoleError
+from .publics import ANSWERS, Answered
 
 ACTIVITY = "activity"
 SMALL = 5  # cells under this are shown as "< 5"
@@ -383,3 +384,39 @@ def csv_rows(counts: Iterable[Count], cite: str) -> list[tuple[str, ...]]:
         key = (c.site, c.pole, f"{c.hour:%Y-%m}", family(c.measure), detail(c.measure))
         sums[key] = sums.get(key, 0) + c.n
     return [(cite, *key, str(n) if n >= SMALL else f"<{SMALL}") for key, n in sorted(sums.items())]
+
+
+# --- who the visitors are (counted per month) -----------------------------------------------
+def _in(answered: Iterable[Answered], period: Period, site: str | None) -> list[Answered]:
+    months = {name.split(":", 1)[1] for name in period.months()}
+    return [a for a in answered if a.month in months and (site is None or a.site == site)]
+
+
+def publics_views(
+    answered: Iterable[Answered], poles: list[str], period: Period, site: str | None = None
+) -> list[View]:
+    """One table per question (poles × answers) for the months ``period`` touches:
+    these answers are counted per month only."""
+    chosen = _in(answered, period, site)
+    found = []
+    for question, answers in ANSWERS.items():
+        grid = [[0] * len(answers) for _ in poles]
+        for a in chosen:
+            if a.question is question and a.pole in poles:
+                grid[poles.index(a.pole)][answers.index(a.answer)] += a.n
+        found.append(_view(f"publics.{question.value}", grid, poles, list(answers)))
+    return found
+
+
+def publics_csv_rows(
+    answered: Iterable[Answered], cite: str, period: Period, site: str | None = None
+) -> list[tuple[str, ...]]:
+    """The CSV's rows of the answers (``measure`` the question, ``detail`` the answer)."""
+    return sorted(
+        (cite, a.site, a.pole, a.month, a.question.value, a.answer, _csv_count(a.n))
+        for a in _in(answered, period, site)
+    )
+
+
+def _csv_count(n: int) -> str:
+    return str(n) if n >= SMALL else f"<{SMALL}"

@@ -51,6 +51,8 @@ class VisitorSession(msgspec.Struct):
     #: When they entered the queue they are in, if a transfer sent them there (else
     #: ``arrived_at``): where the wait counted in the statistics starts.
     queued_at: float | None = None
+    #: The questions about who they are already answered (the answers are not kept here).
+    told: list[str] = []
 
     def waited(self, now: float) -> float:
         """Seconds in the current queue (the statistics' wait, R11)."""
@@ -113,6 +115,15 @@ class VisitorSession(msgspec.Struct):
         if self.rated:
             raise IllegalTransition("already answered")
         self.rated = True
+
+    def tell(self, question: str) -> None:
+        """One answer about who they are (situation, age, origin), once each, after a
+        conversation a counsellor took has ended — as "how was it?"."""
+        if self.conversation is None or self.state is not VisitorState.ENDED:
+            raise IllegalTransition("asked once a conversation has ended")
+        if question in self.told:
+            raise IllegalTransition("already answered")
+        self.told = [*self.told, question]
 
     def rename(self, pseudonym: str) -> None:
         if self.state is VisitorState.ENDED:

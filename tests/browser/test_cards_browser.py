@@ -4,6 +4,9 @@ shows the upcoming events before anyone is taken. Canned replies, chosen with "/
 
 from __future__ import annotations
 
+import csv
+import io
+
 from playwright.sync_api import Browser, expect
 
 from tests.browser.test_accessibility import chat_frame, violations
@@ -112,6 +115,13 @@ def test_a_card_is_found_shared_and_opened(server: RunningServer, browser: Brows
     page.keyboard.press("Space")
     expect(question.get_by_label("4 — satisfait·e")).to_be_checked()
     chat.get_by_label("Un commentaire (facultatif)").fill("Très utile, écrivez-moi à a@b.fr")
+    # Two of the three optional questions about who they are, the third left unanswered.
+    chat.get_by_role("group", name="Votre situation (facultatif)").get_by_label(
+        "En recherche d'emploi"
+    ).check()
+    chat.get_by_role("group", name="D'où venez-vous ? (facultatif)").get_by_label(
+        "De l'étranger"
+    ).check()
     chat.get_by_role("button", name="Envoyer", exact=True).focus()
     page.keyboard.press("Enter")
     expect(chat.get_by_role("status").filter(has_text="Merci pour votre réponse.")).to_be_visible()
@@ -120,10 +130,19 @@ def test_a_card_is_found_shared_and_opened(server: RunningServer, browser: Brows
     figures = boss.get("/manage/feedback").text
     boss.http.close()
     assert "Très utile, écrivez-moi à [email]" in figures and "a@b.fr" not in figures
+    told = [r for r in staff_csv(server) if r[4] in ("situation", "age", "origin")]
+    assert sorted((r[4], r[5]) for r in told) == [("origin", "abroad"), ("situation", "jobseeker")]
     for watch in (watch_visitor, watch_console):
         watch.check()
     for context in (visitor, counsellor, manager_context):
         context.close()
+
+
+def staff_csv(server: RunningServer) -> list[list[str]]:
+    boss = Staff(server, "dominique")
+    rows = list(csv.reader(io.StringIO(boss.get("/manage/statistics.csv").text)))
+    boss.http.close()
+    return rows[1:]
 
 
 def test_a_canned_reply_is_chosen_by_keyboard_filled_and_edited_before_it_goes(

@@ -181,7 +181,15 @@ const visitorCases = [
   ["send", visitorFrames.send({ clientId, text: "Atelier CV, mardi", portfolio: true })],
   ["answer", visitorFrames.answer({ asked: 7, clientId, text: " lynx@example.org " })],
   ["answer", visitorFrames.answer({ asked: 7, clientId })],
+  ["tell", visitorFrames.tell("situation", "jobseeker")],
+  ["tell", visitorFrames.tell("origin", "abroad")],
 ];
+
+test("a question about the visitor takes one of its own answers only", () => {
+  assert.throws(() => visitorFrames.tell("situation", "abroad"), TypeError);
+  assert.throws(() => visitorFrames.tell("name", "x"), TypeError);
+  assert.deepEqual(visitorFrames.tell("age", "18_25"), { type: "tell", question: "age", answer: "18_25" });
+});
 
 test("an answer names its request by seq, and declining sends no text", () => {
   assert.throws(() => visitorFrames.answer({ asked: 0, clientId: "a" }), TypeError);

@@ -896,7 +896,13 @@ $("rate").addEventListener("submit", (event) => {
     return;
   }
   const frame = frames.rate({ conversation: state.conversation, score: Number(chosen.value), comment: $("rate-comment").value });
-  if (socket.send(frame)) $("rate-send").disabled = true; // `rated` thanks the visitor
+  if (!socket.send(frame)) return;
+  $("rate-send").disabled = true; // `rated` thanks the visitor
+  // Each optional answer about who they are goes on its own, counted alone (R11).
+  for (const question of Object.keys(frames.PUBLICS)) {
+    const answer = $("rate").querySelector(`input[name="tell-${question}"]:checked`);
+    if (answer) socket.send(frames.tell(question, answer.value));
+  }
 });
 $("rate-skip").addEventListener("click", () => {
   // One click, nothing sent, nothing counted.

@@ -19,7 +19,7 @@ import secrets
 from datetime import UTC, datetime
 
 from server.core.conversations import ConversationState
-from server.core.errors import IllegalTransition, NotFound, ParoleError
+from server.core.errors import IllegalTransition, NotFound, ParoleError, ProtocolError
 from server.core.feedback import (
     ABUSE,
     SATISFACTION,
@@ -30,6 +30,7 @@ from server.core.feedback import (
     month_of,
     satisfaction_cell,
 )
+from server.core.publics import ANSWERS, PUBLICS, Question, publics_cell
 from server.core.staff import StaffAccount
 from server.core.statistics import score_measure
 from server.core.visitors import VisitorSession
@@ -78,6 +79,25 @@ class Feedback:
             raise IllegalTransition("nothing to report before a counsellor takes you")
         ended = await self.chat.visitor_leave(session.id)
         await self._count(Abuse.REPORTED, ended.site, ended.pole)
+
+    async def tell(self, session: VisitorSession, question: str, answer: str) -> None:
+        """Count one answer about who the visitor is, alone (R11): not with the
+        conversation, the score or their other answers."""
+        asked = Question(question)
+        if answer not in ANSWERS[asked]:
+            raise ProtocolError(f"{answer!r} is not an answer to {question}")
+
+        def told(stored: VisitorSession) -> VisitorSession:
+            stored.tell(question)
+            return stored
+
+        try:
+            stored = await self.backend.update_visitor(session.id, told)
+        except NotFound:
+            raise ParoleError(question, code="not_found") from None
+        month = await self._month(stored.site, stored.pole)
+        cell = publics_cell(stored.site, stored.pole, month, asked, answer)
+        await self.backend.count_figure(PUBLICS, cell)
 
     # --- what counsellors do ------------------------------------------------------------
     async def block(self, account: StaffAccount, conversation_id: str) -> None:

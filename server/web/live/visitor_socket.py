@@ -19,6 +19,8 @@ from protocol.messages import (
     Send,
     Session,
     Status,
+    Tell,
+    Told,
     Typing,
     TypingNotice,
     visitor_decoder,
@@ -97,6 +99,9 @@ class VisitorConnection(Connection):
         elif isinstance(frame, Rate):
             await Feedback(self.chat).rate(session, frame.conversation, frame.score, frame.comment)
             self.send(Rated(conversation=frame.conversation))
+        elif isinstance(frame, Tell):
+            await Feedback(self.chat).tell(session, frame.question, frame.answer)
+            self.send(Told(question=frame.question))
         elif isinstance(frame, Answer):
             consent = Consent(self.chat)
             await self.deliver(

@@ -21,6 +21,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from server.core import statistics
 from server.core.errors import ParoleError
 from server.core.poles import Cite
+from server.core.publics import PUBLICS, parse_publics
 from server.core.statistics import Count, Period, Span
 
 from .base import ManageBase, Visit
@@ -52,11 +53,13 @@ class StatisticsPages(ManageBase):
         step = {Span.DAY: 1, Span.WEEK: 7}.get(span, 0)
         before = period.start - timedelta(days=max(step, 1))
         after = period.end + timedelta(days=1)
+        answered = parse_publics(await self.backend.figures(PUBLICS))
         return self.render(
             visit,
             "manage/statistics.html",
             period=period,
             views=statistics.views(counts, poles, sites),
+            publics=statistics.publics_views(answered, poles, period, site),
             names=self._names(cite),
             before=before.isoformat(),
             after=after.isoformat() if after <= today + statistics.AHEAD else "",
@@ -84,6 +87,8 @@ class StatisticsPages(ManageBase):
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(statistics.CSV_COLUMNS)
         writer.writerows(statistics.csv_rows(counts, cite.name))
+        answered = parse_publics(await self.backend.figures(PUBLICS))
+        writer.writerows(statistics.publics_csv_rows(answered, cite.name, period, site))
         name = f"parole-{period.start.isoformat()}-{period.end.isoformat()}.csv"
         return Response(
             out.getvalue(),

@@ -113,3 +113,43 @@ def test_dates_that_cannot_be_right_get_a_clear_400(server: RunningServer) -> No
         assert answer.status_code == 400, query
         assert message in answer.text and "text/plain" in answer.headers["content-type"], query
     manager.http.close()
+
+
+async def test_who_the_visitors_are_is_told_once_each_and_counted_alone(
+    server: RunningServer,
+) -> None:
+    guest, _ = await visitor(server, "emploi")
+    await guest.send({"type": "tell", "question": "age", "answer": "18_25"})
+    assert (await guest.expect("error"))["code"] == "not_allowed"  # not before a conversation
+    desk, _ = await counsellor(server)
+    conversation = str((await take(desk, "emploi"))["id"])
+    await guest.expect("session", state="talking")
+    await guest.send({"type": "tell", "question": "age", "answer": "18_25"})
+    assert (await guest.expect("error"))["code"] == "not_allowed"  # nor during it
+    await desk.send({"type": "end", "conversation": conversation})
+    await guest.expect("session", state="ended")
+    await guest.send({"type": "rate", "conversation": conversation, "score": 5})
+    await guest.expect("rated")
+    for question, answer in [("situation", "jobseeker"), ("age", "18_25"), ("origin", "abroad")]:
+        await guest.send({"type": "tell", "question": question, "answer": answer})
+        assert (await guest.expect("told")) == {"type": "told", "question": question}
+    for frame, code in [
+        ({"type": "tell", "question": "age", "answer": "26_44"}, "not_allowed"),  # once
+        ({"type": "tell", "question": "situation", "answer": "18_25"}, "invalid"),
+        ({"type": "tell", "question": "name", "answer": "lynx"}, "invalid"),
+    ]:
+        await guest.send(frame)
+        assert (await guest.expect("error"))["code"] == code, frame
+
+    manager = Browser(server, "dominique")
+    page = html.unescape(manager.get("/manage/statistics").text)
+    section = page.split('id="v-publics-situation"')[1].split("</table>")[0]
+    assert "En recherche d'emploi" in section and "< 5" in section
+    table = list(csv.reader(io.StringIO(manager.get("/manage/statistics.csv").text)))
+    told = {(r[4], r[5]): r[6] for r in table[1:] if r[4] in ("situation", "age", "origin")}
+    assert told == {
+        ("situation", "jobseeker"): "<5",
+        ("age", "18_25"): "<5",
+        ("origin", "abroad"): "<5",
+    }
+    manager.http.close()
