@@ -50,6 +50,22 @@ class Pole(msgspec.Struct, frozen=True):
         check_label("a pole's description", self.description, DESCRIPTION_MAX, required=False)
 
 
+MAX_PARTNERS = 100
+
+
+class Partner(msgspec.Struct, frozen=True):
+    """An organisation that works in a pole with the Cité, for the yearly report only: a
+    name and a pole. Never tied to a staff account (R2) and never shown to visitors or in
+    the console: counsellors appear by alias and pole, never by institution."""
+
+    id: str
+    name: str
+    pole: str
+
+    def __post_init__(self) -> None:
+        check_label("a partner's name", self.name, NAME_MAX)
+
+
 class Cite(msgspec.Struct, frozen=True):
     """What a Cité publishes: its name, poles and sites, nothing about who staffs
     them (R2). ``sites`` may be empty only before hours are set: such a Cité takes
@@ -60,6 +76,8 @@ class Cite(msgspec.Struct, frozen=True):
     sites: tuple[Site, ...] = ()
     #: What the Cité adds to the privacy page: plain text, paragraphs apart by a blank line.
     notice: str = ""
+    #: Partners per pole, for the yearly report (managers only).
+    partners: tuple[Partner, ...] = ()
 
     def __post_init__(self) -> None:
         check_label("the Cité's name", self.name, NAME_MAX)
@@ -81,6 +99,12 @@ class Cite(msgspec.Struct, frozen=True):
             raise ConfigError(f"at most {MAX_SITES} sites")
         if self.sites:
             check_sites([p.id for p in self.published], self.sites)
+        if len(self.partners) > MAX_PARTNERS:
+            raise ConfigError(f"at most {MAX_PARTNERS} partners")
+        if any(partner.pole not in ids for partner in self.partners):
+            raise ConfigError("a partner works in one of the Cité's poles")
+        if len({partner.id for partner in self.partners}) != len(self.partners):
+            raise ConfigError("partner ids must be unique")
 
     # --- reading -----------------------------------------------------------------------
     @property
@@ -221,6 +245,14 @@ class Cite(msgspec.Struct, frozen=True):
                 site = msgspec.structs.replace(site, kind=SiteKind.ASSOCIATED)
             sites.append(site)
         return self._with(sites=tuple(sites))
+
+    def add_partner(self, partner: Partner) -> Cite:
+        return self._with(partners=(*self.partners, partner))
+
+    def remove_partner(self, partner_id: str) -> Cite:
+        if all(partner.id != partner_id for partner in self.partners):
+            raise ConfigError(f"no partner {partner_id!r}")
+        return self._with(partners=tuple(p for p in self.partners if p.id != partner_id))
 
     def _find(self, pole_id: str) -> Pole:
         for pole in self.poles:

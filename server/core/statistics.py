@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 
 from .errors import ParoleError
 from .publics import ANSWERS, Answered
+from .resources import Card, CardKind
 
 ACTIVITY = "activity"
 SMALL = 5  # cells under this are shown as "< 5"
@@ -420,3 +421,16 @@ def publics_csv_rows(
 
 def _csv_count(n: int) -> str:
     return str(n) if n >= SMALL else f"<{SMALL}"
+
+
+def held_in(cards: Iterable[Card], year: int) -> list[Card]:
+    """The event cards of ``year``, retired ones too (they were held), by day and time."""
+    events = [c for c in cards if c.kind is CardKind.EVENT and c.day and c.day[:4] == f"{year:04d}"]
+    return sorted(events, key=lambda c: (c.day or "", c.start or "", c.title))
+
+
+def read_year(text: str, today: date) -> int:
+    """A year as typed, from 1993 to next year; ParoleError ``bad_year`` otherwise."""
+    if not re.fullmatch(r"[0-9]{4}", text) or not EARLIEST.year <= int(text) <= today.year + 1:
+        raise ParoleError(text[:10], code="bad_year")
+    return int(text)

@@ -33,6 +33,8 @@ MANAGER_PAGES = [
     "/manage/statistics",
     "/manage/statistics?span=year",
     "/manage/statistics?day=1990-01-01",
+    "/manage/statistics/report",
+    "/manage/partners",
     "/manage/sites",
     "/manage/sites/new",
     f"/manage/sites/{DEMO_SITE}",

@@ -550,3 +550,27 @@ def test_a_cites_privacy_note_is_plain_text_kept_with_it() -> None:
     for bad in ("x" * (NOTICE_MAX + 1), " trimmed? ", "a\r\nb", "bell\a"):
         with pytest.raises(ConfigError):
             cite.with_notice(bad)
+
+
+def test_partners_per_pole_for_the_yearly_report() -> None:
+    from server.core.poles import MAX_PARTNERS, Partner
+
+    base = cite()
+    pole = base.poles[0].id
+    with_one = base.add_partner(Partner("p1", "France Travail", pole))
+    assert [p.name for p in with_one.partners] == ["France Travail"]
+    assert roundtrip(with_one) == with_one
+    assert with_one.remove_partner("p1").partners == ()
+    with pytest.raises(ConfigError):
+        with_one.remove_partner("p9")
+    with pytest.raises(ConfigError):
+        with_one.add_partner(Partner("p1", "Autre", pole))  # ids unique
+    with pytest.raises(ConfigError):
+        base.add_partner(Partner("p2", "Ailleurs", "no-such-pole"))
+    with pytest.raises(ConfigError):
+        Partner("p3", "", pole)
+    many = base
+    for i in range(MAX_PARTNERS):
+        many = msgspec.structs.replace(many, partners=(*many.partners, Partner(f"p{i}", "X", pole)))
+    with pytest.raises(ConfigError):
+        many.add_partner(Partner("last", "Y", pole))

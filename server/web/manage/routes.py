@@ -24,6 +24,7 @@ from ..templates import Templates
 from .base import Errors, ManageBase, Visit
 from .feedback import FeedbackPages
 from .keys import KeyPages
+from .partners import PartnerPages
 from .poles import PolePages
 from .replies import ReplyPages
 from .resources import ResourcePages
@@ -153,6 +154,7 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
     replies = ReplyPages(chat, auth, templates)
     feedback = FeedbackPages(chat, auth, templates)
     stats = StatisticsPages(chat, auth, templates)
+    partners = PartnerPages(chat, auth, templates)
     staff = StaffPages(chat, auth, templates)
     signing = KeyPages(chat, auth, templates, keys)
     get, post = ["GET"], ["POST"]
@@ -183,6 +185,10 @@ def manage_routes(chat: Chat, auth: Auth, templates: Templates, keys: Keys) -> l
         ("/manage/feedback", feedback.index, get),
         ("/manage/statistics", stats.index, get),
         ("/manage/statistics.csv", stats.export, get),
+        ("/manage/statistics/report", stats.report, get),
+        ("/manage/partners", partners.index, get),
+        ("/manage/partners", partners.create, post),
+        ("/manage/partners/{partner}/remove", partners.remove, post),
         ("/manage/keys", signing.index, get),
         ("/manage/keys", signing.rotate, post),
     ]

@@ -66,6 +66,41 @@ class StatisticsPages(ManageBase):
             **context,
         )
 
+    async def report(self, visit: Visit) -> Response:
+        """The yearly report, printable: the year's figures per pole, who the visitors
+        were, the events held and the partners per pole ("fiche de synthèse")."""
+        cite = await self.backend.get_cite()
+        if cite is None:
+            return RedirectResponse("/manage", status_code=303)
+        today = self._today(cite)
+        query = visit.request.query_params
+        chosen = {"year": query.get("year", str(today.year)), "site": query.get("site", "")}
+        try:
+            year = statistics.read_year(chosen["year"], today)
+            site = self._site(cite, chosen["site"])
+        except ParoleError as error:
+            return self.render(
+                visit, "manage/report.html", 400, problem=error.code, cite=cite, chosen=chosen
+            )
+        period = Period.of(Span.YEAR, date(year, 1, 1))
+        counts = await self._counts(period, site)
+        poles = self._poles(cite, counts)
+        sites = [s.id for s in cite.sites] if site is None else [site]
+        answered = parse_publics(await self.backend.figures(PUBLICS))
+        by_name = {view.name: view for view in statistics.views(counts, poles, sites)}
+        library = await self.backend.get_library()
+        return self.render(
+            visit,
+            "manage/report.html",
+            cite=cite,
+            chosen=chosen,
+            year=year,
+            views=[by_name[name] for name in ("activity", "waits", "lengths", "scores")],
+            publics=statistics.publics_views(answered, poles, period, site),
+            events=statistics.held_in(library.cards, year),
+            names=self._names(cite),
+        )
+
     async def export(self, visit: Visit) -> Response:
         """The CSV of a range of days (``from``, ``to``), one site or all."""
         cite = await self.backend.get_cite()

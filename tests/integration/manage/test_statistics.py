@@ -153,3 +153,50 @@ async def test_who_the_visitors_are_is_told_once_each_and_counted_alone(
         ("origin", "abroad"): "<5",
     }
     manager.http.close()
+
+
+def test_partners_are_kept_per_pole_for_the_report_and_shown_nowhere_else(
+    server: RunningServer,
+) -> None:
+    manager = Browser(server, "dominique")
+    hostile = '<img src=x onerror="alert(1)"> Mission locale'
+    refused = manager.post("/manage/partners", {"name": hostile, "pole": "emploi"})
+    assert refused.status_code == 400  # markup is refused in names, as everywhere
+    assert "<img src=x" not in refused.text
+    answer = manager.post("/manage/partners", {"name": "Mission locale", "pole": "emploi"})
+    assert answer.status_code == 303
+    page = manager.get("/manage/partners").text
+    for data in (
+        {"name": "", "pole": "emploi"},
+        {"name": "\u200b", "pole": "emploi"},
+        {"name": "x" * 81, "pole": "emploi"},
+        {"name": "Ailleurs", "pole": "no-such-pole"},
+    ):
+        refused = manager.post("/manage/partners", data)
+        assert refused.status_code == 400, data
+    assert manager.get("/manage/partners").text.count('<th scope="row">Mission locale') == 1
+    # No CSRF token: refused, nothing added.
+    bare = manager.http.post(f"{server.url}/manage/partners", data={"name": "X", "pole": "emploi"})
+    assert bare.status_code == 403
+
+    report = html.unescape(manager.get("/manage/statistics/report").text)
+    assert "Fiche de synthèse" in report and "Mission locale" in report
+    assert "Atelier CV et lettre de motivation" in report  # the demo's event, this year
+    # Not in the widget's page nor in its status, not on the console.
+    for path in ("/chat", "/api/cite", "/privacy"):
+        assert "Mission locale" not in manager.get(path).text, path
+    camille = Browser(server, "camille")
+    assert "Mission locale" not in camille.get("/console").text
+    assert camille.post("/manage/partners", {"name": "Y", "pole": "emploi"}).status_code == 403
+    camille.http.close()
+
+    partner = re.search(r"/manage/partners/([0-9a-f]+)/remove", page)
+    assert partner is not None
+    assert manager.post(f"/manage/partners/{partner[1]}/remove").status_code == 303
+    assert manager.post(f"/manage/partners/{partner[1]}/remove").status_code == 404
+    assert "Mission locale" not in manager.get("/manage/partners").text
+    for year in ("1990", "20266", "abcd", "2099"):
+        bad = manager.get(f"/manage/statistics/report?year={year}")
+        assert bad.status_code == 400, year
+        assert "de 1993 à l" in html.unescape(bad.text)
+    manager.http.close()
