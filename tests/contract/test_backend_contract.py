@@ -333,6 +333,7 @@ async def test_figures_and_comments_outlive_a_restart(backend_url: str, tmp_path
     await first.start()
     try:
         await first.count_figure("satisfaction", "paris|emploi|2026-12|5", by=2)
+        await first.count_figures("activity:2026-12", {"paris|emploi|2026-12-07T14|joined": 3})
         await first.add_comment(comment)
     finally:
         await first.close()
@@ -340,6 +341,7 @@ async def test_figures_and_comments_outlive_a_restart(backend_url: str, tmp_path
     await second.start()
     try:
         assert await second.figures("satisfaction") == {"paris|emploi|2026-12|5": 2}
+        assert await second.figures("activity:2026-12") == {"paris|emploi|2026-12-07T14|joined": 3}
         assert await second.comments(now=0.0) == [comment]
     finally:
         await second.close()

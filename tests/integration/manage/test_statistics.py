@@ -73,6 +73,19 @@ async def test_the_dashboard_and_the_csv_agree_and_protect_small_cells(
     assert found[("emploi", "wait", "0-1")] == "<5"
     assert found[("emploi", "length", "0-5")] == "<5"
     assert all(r[0] == "Cité des métiers (démo)" and r[1] == "paris" for r in table[1:])
+    # Every figure the dashboard shows for a pole is the CSV's for the month (the period).
+    names = {"Trouver un emploi": "emploi", "Trouver une formation": "formation"}
+    measures = ["joined", "served", "left", "closed", "transferred", "invited", "cards"]
+    summed: dict[tuple[str, str], int] = {}
+    for r in table[1:]:
+        if r[6] != "<5":
+            summed[(r[2], r[4])] = summed.get((r[2], r[4]), 0) + int(r[6])
+    for name, pole in names.items():
+        for measure, shown in zip(measures, rows[name], strict=False):
+            if shown.isdigit():
+                assert summed[(pole, measure)] == int(shown), (pole, measure)
+            else:
+                assert shown == "< 5" and (pole, measure) not in summed, (pole, measure)
     # Nothing of a visitor or a conversation in either.
     for text in (page, export.text):
         assert conversation not in text
