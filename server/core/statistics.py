@@ -338,8 +338,12 @@ def _details(counts: Iterable[Count], of: str) -> list[Count]:
     ]
 
 
-def views(counts: list[Count], poles: list[str], sites: list[str]) -> list[View]:
-    """Every table of the dashboard for ``counts`` (one period, one site or all)."""
+def views(
+    counts: list[Count], poles: list[str], sites: list[str], targets: list[str] | None = None
+) -> list[View]:
+    """Every table of the dashboard for ``counts`` (one period, one site or all, the
+    ``poles`` shown); ``targets``: the poles a transfer may go to (default ``poles``)."""
+    targets = poles if targets is None else targets
     families = _families(counts)
     measures = [m.value for m in ACTIVITY_MEASURES]
     joined = [c for c in families if c.measure == Measure.JOINED]
@@ -365,9 +369,9 @@ def views(counts: list[Count], poles: list[str], sites: list[str]) -> list[View]
         ),
         _view(
             "transfers",
-            table(_details(counts, "transferred"), poles, poles, "pole", "measure"),
+            table(_details(counts, "transferred"), poles, targets, "pole", "measure"),
             poles,
-            poles,
+            targets,
         ),
         _view("hours", table(joined, WEEKDAYS, HOURS, "weekday", "hour"), WEEKDAYS, HOURS),
         _view("sites", table(joined, sites, poles, "site", "pole"), sites, poles),

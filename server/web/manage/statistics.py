@@ -38,17 +38,20 @@ class StatisticsPages(ManageBase):
             "span": query.get("span", Span.MONTH.value),
             "day": query.get("day", today.isoformat()),
             "site": query.get("site", ""),
+            "pole": query.get("pole", ""),
         }
         context: dict[str, Any] = {"cite": cite, "chosen": chosen, "spans": list(Span)}
         try:
             span = self._span(chosen["span"])
             day = statistics.read_day(chosen["day"], today)
             site = self._site(cite, chosen["site"])
+            pole = self._pole(cite, chosen["pole"])
         except ParoleError as error:
             return self.render(visit, "manage/statistics.html", 400, problem=error.code, **context)
         period = Period.of(span, day)
-        counts = await self._counts(period, site)
-        poles = self._poles(cite, counts)
+        counts = await self._counts(period, site, pole)
+        every = self._poles(cite, counts)
+        poles = every if pole is None else [pole]
         sites = [s.id for s in cite.sites] if site is None else [site]
         step = {Span.DAY: 1, Span.WEEK: 7}.get(span, 0)
         before = period.start - timedelta(days=max(step, 1))
@@ -58,7 +61,7 @@ class StatisticsPages(ManageBase):
             visit,
             "manage/statistics.html",
             period=period,
-            views=statistics.views(counts, poles, sites),
+            views=statistics.views(counts, poles, sites, every),
             publics=statistics.publics_views(answered, poles, period, site),
             names=self._names(cite),
             before=before.isoformat(),
@@ -113,16 +116,18 @@ class StatisticsPages(ManageBase):
                 query.get("from", f"{today.year}-01-01"), query.get("to", today.isoformat()), today
             )
             site = self._site(cite, query.get("site", ""))
+            pole = self._pole(cite, query.get("pole", ""))
         except ParoleError as error:
             key = f"manage.stats.problem.{error.code}"
             text = self.templates.catalogs.text(self.lang(visit), key)
             return PlainTextResponse(f"{text}\n", status_code=400)
-        counts = await self._counts(period, site)
+        counts = await self._counts(period, site, pole)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(statistics.CSV_COLUMNS)
         writer.writerows(statistics.csv_rows(counts, cite.name))
         answered = parse_publics(await self.backend.figures(PUBLICS))
+        answered = [a for a in answered if pole is None or a.pole == pole]
         writer.writerows(statistics.publics_csv_rows(answered, cite.name, period, site))
         name = f"parole-{period.start.isoformat()}-{period.end.isoformat()}.csv"
         return Response(
@@ -131,11 +136,13 @@ class StatisticsPages(ManageBase):
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    async def _counts(self, period: Period, site: str | None) -> list[Count]:
+    async def _counts(
+        self, period: Period, site: str | None, pole: str | None = None
+    ) -> list[Count]:
         found: list[Count] = []
         for figure in period.months():
             found += statistics.parse(await self.backend.figures(figure))
-        return statistics.within(found, period, site)
+        return [c for c in statistics.within(found, period, site) if pole in (None, c.pole)]
 
     def _today(self, cite: Cite) -> date:
         main = cite.site(None)
@@ -156,6 +163,15 @@ class StatisticsPages(ManageBase):
             return None
         if all(site.id != text for site in cite.sites):
             raise ParoleError(text[:40], code="unknown_site")
+        return text
+
+    @staticmethod
+    def _pole(cite: Cite, text: str) -> str | None:
+        """None: every pole; else one of the Cité's (retired ones too: they were counted)."""
+        if not text:
+            return None
+        if all(pole.id != text for pole in cite.poles):
+            raise ParoleError(text[:40], code="unknown_pole")
         return text
 
     @staticmethod

@@ -86,6 +86,14 @@ async def test_the_dashboard_and_the_csv_agree_and_protect_small_cells(
                 assert summed[(pole, measure)] == int(shown), (pole, measure)
             else:
                 assert shown == "< 5" and (pole, measure) not in summed, (pole, measure)
+    # One pole: its row only, its CSV rows only.
+    one = activity_rows(manager.get("/manage/statistics?pole=emploi").text)
+    assert list(one) == ["Trouver un emploi", "Total"] and one["Trouver un emploi"][:2] == [
+        "6",
+        "< 5",
+    ]
+    only = list(csv.reader(io.StringIO(manager.get("/manage/statistics.csv?pole=formation").text)))
+    assert only[1:] and {r[2] for r in only[1:]} == {"formation"}
     # Nothing of a visitor or a conversation in either.
     for text in (page, export.text):
         assert conversation not in text
@@ -111,6 +119,7 @@ def test_dates_that_cannot_be_right_get_a_clear_400(server: RunningServer) -> No
         ("day=2099-01-01", "plus d'un an"),
         ("span=decade", "une semaine, un mois"),
         ("site=atlantide", "Ce site n'existe pas"),
+        ("pole=astrologie", "Ce pôle n'existe pas"),
     ]:
         answer = manager.get(f"/manage/statistics?{query}")
         assert answer.status_code == 400, query
@@ -121,6 +130,7 @@ def test_dates_that_cannot_be_right_get_a_clear_400(server: RunningServer) -> No
         ("from=2026-02-30&to=2026-03-01", "AAAA-MM-JJ"),
         ("from=1980-01-01&to=2026-01-01", "avant la première Cité"),
         ("site=atlantide", "Ce site n'existe pas"),
+        ("pole=astrologie", "Ce pôle n'existe pas"),
     ]:
         answer = manager.get(f"/manage/statistics.csv?{query}")
         assert answer.status_code == 400, query
