@@ -10,7 +10,6 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from protocol.messages import encoder
 from server.core.errors import ParoleError
 from server.core.hours_text import format_slots
-from server.core.publics import ANSWERS
 from server.core.schedules import WEEKDAYS
 from server.core.staff import Role
 
@@ -71,7 +70,6 @@ class Pages:
             host_origin=host if host in allowed else "",
             site=site,
             site_status=status,
-            publics={question.value: answers for question, answers in ANSWERS.items()},
         )
         response.headers["Content-Security-Policy"] = chat_csp(self.settings)
         return response

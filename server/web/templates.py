@@ -10,6 +10,8 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from server.core.publics import ANSWERS
+
 from .assets import Assets
 from .i18n import Catalogs
 from .paths import CONSOLE, WIDGET
@@ -22,7 +24,12 @@ class Templates:
             loader=FileSystemLoader([CONSOLE / "templates", WIDGET / "templates"]),
             autoescape=select_autoescape(default=True),
         )
-        self.jinja.globals.update(static=assets.url, preload=assets.preload)
+        self.jinja.globals.update(
+            static=assets.url,
+            preload=assets.preload,
+            # The widget's questions about who the visitor is, and their answers (R11).
+            publics={question.value: answers for question, answers in ANSWERS.items()},
+        )
 
     def language(self, request: Request) -> str:
         """``?lang=`` when the catalogs have it, else the best of Accept-Language."""
