@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.core import statistics as st
+from server.core.errors import ParoleError
 from server.core.statistics import Period, Shown, Span
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -160,3 +161,108 @@ def test_months_past_retention_are_ours_to_drop_and_nothing_else() -> None:
     ]
     assert st.expired(names, at, 10) == ["activity:2009-01", "activity:2016-11"]
     assert st.expired(names, at, 20) == []
+
+
+TODAY = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("2026-13-01", "bad_date"),
+        ("07/12/2026", "bad_date"),
+        ("20261207", "bad_date"),
+        ("1992-12-31", "too_early"),
+        ("2027-12-09", "too_late"),
+    ],
+)
+def test_a_day_that_cannot_be_right_is_refused(text: str, code: str) -> None:
+    with pytest.raises(ParoleError) as error:
+        st.read_day(text, TODAY)
+    assert error.value.code == code
+
+
+def test_days_ranges_and_years_as_typed() -> None:
+    assert st.read_day("1993-01-01", TODAY) == date(1993, 1, 1)
+    assert st.read_day("2027-12-08", TODAY) == date(2027, 12, 8)  # a year ahead at most
+    assert st.read_range("2026-01-01", "2026-12-07", TODAY) == Period(
+        date(2026, 1, 1), date(2026, 12, 7)
+    )
+    with pytest.raises(ParoleError) as error:
+        st.read_range("2026-12-07", "2026-01-01", TODAY)
+    assert error.value.code == "reversed"
+    assert st.read_year("2026", TODAY) == 2026 and st.read_year("2027", TODAY) == 2027
+    for bad in ("1992", "2028", "26", "20266", "abcd"):
+        with pytest.raises(ParoleError):
+            st.read_year(bad, TODAY)
+
+
+DAY_COUNTS = [
+    st.Count("paris", "emploi", datetime(2026, 12, 7, 10), "joined", 7),
+    st.Count("paris", "emploi", datetime(2026, 12, 7, 10), "served", 6),
+    st.Count("paris", "emploi", datetime(2026, 12, 7, 10), "wait:1-5", 6),
+    st.Count("paris", "emploi", datetime(2026, 12, 7, 11), "transferred:formation", 2),
+    st.Count("paris", "emploi", datetime(2026, 12, 7, 11), "length:5-15", 5),
+    st.Count("paris", "emploi", datetime(2026, 12, 7, 11), "score:5", 3),
+    st.Count("evry", "formation", datetime(2026, 12, 8, 9), "joined", 9),
+]
+
+
+def test_the_dashboard_views_hold_protected_figures_only() -> None:
+    found = {v.name: v for v in st.views(DAY_COUNTS, ["emploi", "formation"], ["paris", "evry"])}
+    assert list(found) == ["activity", "waits", "lengths", "scores", "transfers", "hours", "sites"]
+    activity = found["activity"]
+    assert activity.columns[:2] == ["joined", "served"]
+    assert activity.shown.cells[0][:2] == [Shown(7), Shown(6)]
+    assert activity.largest == 9
+    assert found["waits"].shown.cells[0][1] == Shown(6)  # the 1-5 min bucket
+    assert found["transfers"].shown.cells[0][1] == S  # 2 sent on to formation
+    assert found["hours"].shown.cells[0][10] == Shown(7)  # Monday 10:00
+    assert found["sites"].shown.cells == [[Shown(7), S], [S, Shown(9)]]
+    narrow = {
+        v.name: v for v in st.views(DAY_COUNTS, ["emploi"], ["paris"], ["emploi", "formation"])
+    }
+    assert narrow["transfers"].columns == ["emploi", "formation"]
+    assert st.views([], [], [])[0].largest == 0
+    assert st.family("wait:1-5") == "wait" and st.detail("wait:1-5") == "1-5"
+    assert st.detail("joined") == ""
+
+
+def test_the_csv_rows_per_month_with_small_counts_as_such() -> None:
+    rows = st.csv_rows(DAY_COUNTS, "Cité")
+    assert ("Cité", "paris", "emploi", "2026-12", "joined", "", "7") in rows
+    assert ("Cité", "paris", "emploi", "2026-12", "transferred", "formation", "<5") in rows
+    assert rows == sorted(rows) and len(rows) == len(DAY_COUNTS)
+
+
+def test_who_the_visitors_are_per_month_in_views_and_csv() -> None:
+    from server.core.publics import Answered, Question
+
+    answered = [
+        Answered("paris", "emploi", "2026-12", Question.SITUATION, "jobseeker", 6),
+        Answered("paris", "emploi", "2026-12", Question.AGE, "18_25", 2),
+        Answered("evry", "emploi", "2026-12", Question.AGE, "18_25", 9),
+        Answered("paris", "emploi", "2026-11", Question.AGE, "26_44", 9),
+        Answered("paris", "retired-pole", "2026-12", Question.AGE, "26_44", 9),
+    ]
+    period = Period.of(Span.WEEK, date(2026, 12, 7))
+    views = st.publics_views(answered, ["emploi"], period, "paris")
+    assert [v.name for v in views] == ["publics.situation", "publics.age", "publics.origin"]
+    assert views[0].shown.cells[0][2] == Shown(6)  # jobseeker
+    assert views[1].shown.cells[0][1] == S  # 18-25 at paris only
+    assert views[2].shown.total == S
+    rows = st.publics_csv_rows(answered, "Cité", period)
+    assert ("Cité", "evry", "emploi", "2026-12", "age", "18_25", "9") in rows
+    assert all(r[3] == "2026-12" for r in rows) and len(rows) == 4
+
+
+def test_the_events_held_in_a_year() -> None:
+    from server.core.resources import Card, CardKind
+
+    cards = [
+        Card("b", "emploi", CardKind.EVENT, "Forum", day="2026-05-02", start="10:00"),
+        Card("a", "emploi", CardKind.EVENT, "Atelier", day="2026-03-01", retired=True),
+        Card("c", "emploi", CardKind.EVENT, "L'an prochain", day="2027-01-05"),
+        Card("d", "emploi", CardKind.JOB_SHEET, "Fiche"),
+    ]
+    assert [c.id for c in st.held_in(cards, 2026)] == ["a", "b"]
