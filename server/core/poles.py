@@ -56,7 +56,7 @@ MAX_PARTNERS = 100
 class Partner(msgspec.Struct, frozen=True):
     """An organisation that works in a pole with the Cité, for the yearly report only: a
     name and a pole. Never tied to a staff account (R2) and never shown to visitors or in
-    the console: counsellors appear by alias and pole, never by institution."""
+    the console, where counsellors appear by alias and pole only."""
 
     id: str
     name: str

@@ -25,6 +25,7 @@ export function setupPortfolio({ t, lang, share, canShare, when }) {
   let waiting = null; // {item, button}: kept as soon as the portfolio is open
   let countdown = null;
 
+  const words = (item) => itemText(item, item.card ? when(item.card) : ""); // as sent and printed
   const say = (text) => ($("pf-status").textContent = text);
   const announce = (text) => ($("pf-announce").textContent = text);
   const error = (text) => ($("pf-error").textContent = text);
@@ -98,7 +99,7 @@ export function setupPortfolio({ t, lang, share, canShare, when }) {
     meta.textContent = parts.join(" · ");
     const body = document.createElement("p");
     body.className = "pf-text";
-    body.textContent = itemText(item, item.card ? when(item.card) : "");
+    body.textContent = words(item);
     const actions = document.createElement("div");
     actions.className = "row";
     const name = item.card?.title || [...itemText(item)].slice(0, 40).join("");
@@ -109,7 +110,7 @@ export function setupPortfolio({ t, lang, share, canShare, when }) {
       send.textContent = t("widget.portfolio.share");
       send.setAttribute("aria-label", t("widget.portfolio.share.label", { name }));
       send.addEventListener("click", () => {
-        if (share(itemText(item, item.card ? when(item.card) : ""))) say(t("widget.portfolio.shared", { name }));
+        if (share(words(item))) say(t("widget.portfolio.shared", { name }));
       });
       actions.append(send);
     }
@@ -335,7 +336,7 @@ export function setupPortfolio({ t, lang, share, canShare, when }) {
         .join(" · ");
       const body = document.createElement("p");
       body.className = "pf-text";
-      body.textContent = itemText(item, item.card ? when(item.card) : "");
+      body.textContent = words(item);
       li.append(meta, body);
       list.append(li);
     }

@@ -1,7 +1,7 @@
 """Counting the anonymous statistics (R11) as things happen.
 
-One increment per event, written at once (``count_figure``: one round trip, atomic on
-Redis, so several processes count exactly), in the cell of the site's local hour: no
+One write per event, at once (``count_figures``: one round trip for its cells, each
+atomic on Redis, so several processes count exactly), in the cell of the site's local hour: no
 session, pseudonym, token or finer time goes with it. The sites' time zones are read
 once a minute, not at every event.
 """

@@ -53,8 +53,7 @@ class StatisticsPages(ManageBase):
         every = self._poles(cite, counts)
         poles = every if pole is None else [pole]
         sites = [s.id for s in cite.sites] if site is None else [site]
-        step = {Span.DAY: 1, Span.WEEK: 7}.get(span, 0)
-        before = period.start - timedelta(days=max(step, 1))
+        before = period.start - timedelta(days=1)  # a day of the period before
         after = period.end + timedelta(days=1)
         answered = parse_publics(await self.backend.figures(PUBLICS))
         return self.render(
@@ -159,20 +158,12 @@ class StatisticsPages(ManageBase):
     @staticmethod
     def _site(cite: Cite, text: str) -> str | None:
         """None: every site; else a site of the Cité (an unknown one is refused)."""
-        if not text:
-            return None
-        if all(site.id != text for site in cite.sites):
-            raise ParoleError(text[:40], code="unknown_site")
-        return text
+        return _one_of([site.id for site in cite.sites], text, "unknown_site")
 
     @staticmethod
     def _pole(cite: Cite, text: str) -> str | None:
         """None: every pole; else one of the Cité's (retired ones too: they were counted)."""
-        if not text:
-            return None
-        if all(pole.id != text for pole in cite.poles):
-            raise ParoleError(text[:40], code="unknown_pole")
-        return text
+        return _one_of([pole.id for pole in cite.poles], text, "unknown_pole")
 
     @staticmethod
     def _poles(cite: Cite, counts: list[Count]) -> list[str]:
@@ -185,3 +176,11 @@ class StatisticsPages(ManageBase):
         names = {pole.id: pole.name for pole in cite.poles}
         names.update({site.id: site.name for site in cite.sites})
         return names
+
+
+def _one_of(ids: list[str], text: str, code: str) -> str | None:
+    """None when ``text`` is empty (every one); ``text`` when it is one of ``ids``;
+    else ParoleError ``code``."""
+    if text and text not in ids:
+        raise ParoleError(text[:40], code=code)
+    return text or None
