@@ -146,10 +146,14 @@ for (const radio of document.querySelectorAll('input[name="presence"]')) {
   });
 }
 
+// Disabled in the page until now: a click before this script ran would be undone here.
 $("notify").checked = notifier.on;
+$("notify").disabled = false;
 $("notify").addEventListener("change", async () => {
   const got = await notifier.set($("notify").checked);
-  status(got === "sound" ? t("console.notify.sound") : "");
+  // Every outcome is said: the browser may answer the permission request late.
+  const said = { granted: "console.notify.on", sound: "console.notify.sound", off: "console.notify.off" };
+  status(t(said[got]));
 });
 
 function take(pole) {
