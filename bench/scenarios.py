@@ -75,6 +75,7 @@ class Options:
     surge_seconds: float = 20.0
     take_interval: float = 2.0  # seconds between two takes of one surge counsellor
     position_interval: float = 2.0  # PAROLE_POSITION_INTERVAL in the surge
+    fanout_pause: float = 2.0  # seconds each of the relay's fan-out rounds is given
     storm_sessions: int = 5000
     storm_rate: float = 1000.0
     storm_before: float = 5.0
@@ -506,7 +507,7 @@ async def surge(options: Options) -> dict[str, Any]:
             finally:
                 stop_all(visitors + takers)
             tracebacks = {"a": a.tracebacks(), "b": b.tracebacks()}
-        floor = await fanout_floor(options.folder, redis, len(visitors))
+        floor = await fanout_floor(options, redis, len(visitors))
     return surge_figures(visitors, takers, options.position_interval, ended) | {
         "relay_fanout_floor": floor,
         "visitors": len(visitors),
@@ -519,22 +520,22 @@ async def surge(options: Options) -> dict[str, Any]:
     }
 
 
-async def fanout_floor(folder: Path, redis: Proc, count: int) -> dict[str, Any]:
+async def fanout_floor(options: Options, redis: Proc, count: int) -> dict[str, Any]:
     """How long the bare relay takes to push one message to ``count`` sockets (half on each
     of two processes): the least any server on this stack and machine can do for a change
     that every waiting visitor must hear of at once (this generator's reading included)."""
     ledger = Ledger()
-    relays = [start_relay(folder, name, redis_url(redis)) for name in ("fa", "fb")]
+    relays = [start_relay(options.folder, name, redis_url(redis)) for name in ("fa", "fb")]
     sockets = [RelayVisitor([relays[i % 2]], ledger, "pole") for i in range(count)]
     sender = RelayCounsellor([relays[0]], ledger, "pole")
     try:
         await connect_all([*sockets, sender])
-        await settle(relays, 30)
+        await settle(relays, min(options.settle_max, 30))
         rounds = []
         for k in range(3):
             cpu0 = sum(r.cpu() for r in relays)
             sender.say(f"f{k}", time.monotonic_ns())
-            await asyncio.sleep(2)
+            await asyncio.sleep(options.fanout_pause)
             cpu = sum(r.cpu() for r in relays) - cpu0
             rounds.append(summary_ms(ledger.latency[f"f{k}"]) | {"server_cpu_s": round(cpu, 2)})
     finally:

@@ -34,7 +34,11 @@ PARIS = ZoneInfo("Europe/Paris")
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     tmp: Path = tmp_path_factory.mktemp("hours")
-    with running_cluster(tmp, "--end-grace", "30") as running:
+    # Staffing recounted within a second: a counsellor's arrival reaches the estimate
+    # soon after (10 s by default, a wait the estimate test would sit through).
+    with running_cluster(
+        tmp, "--end-grace", "30", env={"PAROLE_STAFFING_INTERVAL": "1"}
+    ) as running:
         yield running
 
 
@@ -208,7 +212,7 @@ async def test_the_position_comes_with_a_wait_range_once_the_pole_has_served_peo
     def estimated(frame: dict[str, Any]) -> bool:
         return frame["type"] == "position" and "estimate" in frame
 
-    deadline = asyncio.get_running_loop().time() + 10
+    deadline = asyncio.get_running_loop().time() + 20
     found: dict[str, Any] | None = None
     while found is None and asyncio.get_running_loop().time() < deadline:
         found = next((f for f in await late.quiet(0.5) if estimated(f)), None)
