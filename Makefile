@@ -43,9 +43,11 @@ run: $(VENV)/.installed
 	$(BIN)/parole serve --demo --host 127.0.0.1 --port $(PORT)
 
 ## Lint, type-check and run every test (unit, contract, integration, browser, JS).
+## Two workers, a test file each at a time (its module fixtures stay in one process): most
+## tests wait on servers, timers and a browser, so two share the cores (README: "Tests that give one answer").
 test: locked $(VENV)/.installed tools node_modules/.installed lint
-	$(BIN)/pytest --cov=server/core --cov-branch --cov-report=term-missing:skip-covered \
-		--cov-fail-under=100 -p no:cacheprovider
+	$(BIN)/pytest -n 2 --dist loadfile --cov=server/core --cov-branch \
+		--cov-report=term-missing:skip-covered --cov-fail-under=100 -p no:cacheprovider
 	node --test tests/js/
 
 ## Property tests with fresh random examples, many more of them (CI draws fixed ones).
