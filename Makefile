@@ -44,7 +44,8 @@ run: $(VENV)/.installed
 
 ## Lint, type-check and run every test (unit, contract, integration, browser, JS).
 ## Two workers, a test file each at a time (its module fixtures stay in one process): most
-## tests wait on servers, timers and a browser, so two share the cores (README: "Tests that give one answer").
+## tests wait on servers, timers and a browser, so two share the cores
+## (README: "Tests that give one answer").
 test: locked $(VENV)/.installed tools node_modules/.installed lint
 	$(BIN)/pytest -n 2 --dist loadfile --cov=server/core --cov-branch \
 		--cov-report=term-missing:skip-covered --cov-fail-under=100 -p no:cacheprovider

@@ -24,11 +24,9 @@ settings.load_profile(
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RunningServer]:
-    """A fresh server with the demo Cité (empty queues), stopped after the test.
-
-    Staffing is recounted within a second (10 s by default): a counsellor who signs in
-    reaches the waiting visitors' estimates without a test sitting through the pause."""
-    env = {"PAROLE_HELLO_TIMEOUT": "2", "PAROLE_STAFFING_INTERVAL": "1"}
-    running = start_server(tmp_path, "--resume-grace", "2", "--end-grace", "2", env=env)
+    """A fresh server with the demo Cité (empty queues), stopped after the test."""
+    running = start_server(
+        tmp_path, "--resume-grace", "2", "--end-grace", "2", env={"PAROLE_HELLO_TIMEOUT": "2"}
+    )
     yield running
     running.stop()

@@ -34,11 +34,7 @@ PARIS = ZoneInfo("Europe/Paris")
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     tmp: Path = tmp_path_factory.mktemp("hours")
-    # Staffing recounted within a second: a counsellor's arrival reaches the estimate
-    # soon after (10 s by default, a wait the estimate test would sit through).
-    with running_cluster(
-        tmp, "--end-grace", "30", env={"PAROLE_STAFFING_INTERVAL": "1"}
-    ) as running:
+    with running_cluster(tmp, "--end-grace", "30") as running:
         yield running
 
 
